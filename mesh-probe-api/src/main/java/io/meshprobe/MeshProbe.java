@@ -1,0 +1,717 @@
+package io.meshprobe;
+
+import io.meshprobe.internal.AdminHttp;
+import io.meshprobe.internal.Detector;
+import io.meshprobe.internal.Durations;
+import io.meshprobe.internal.Log;
+import io.meshprobe.internal.MeshProbeKey;
+import io.meshprobe.internal.NodeInfo;
+import io.meshprobe.internal.OkHttpAdmin;
+import io.meshprobe.internal.ProbeConfig;
+import io.meshprobe.internal.Quitter;
+import io.meshprobe.internal.ReadinessCheck;
+import io.meshprobe.internal.Settings;
+import io.meshprobe.internal.Urls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Finds the pod's service-mesh proxy, waits until it is ready, and asks it to quit when the app is done.
+ *
+ * <h2>Use</h2>
+ *
+ * <pre>{@code
+ * try (MeshProbe probe = MeshProbe.create()) {
+ *   probe.awaitReady();          // before the first outbound call
+ *   runTheJob();
+ *   probe.quitProxy();           // so the Job's pod can complete
+ * }
+ * }</pre>
+ *
+ * <h2>Failure is a value</h2>
+ *
+ * No proxy, a timeout or a disabled quit endpoint are outcomes ({@link WaitResult}, {@link QuitResult}) with a
+ * one-line message, never exceptions. The one exception is opt-in: with {@code meshprobe.wait.on-timeout=fail}
+ * a timed-out wait throws {@link ProxyNotReadyException}. Every call to the proxy has a deadline and a body cap.
+ *
+ * <h2>Configuration</h2>
+ *
+ * A value set on the {@link Builder} wins; then the system property {@code meshprobe.*}; then the environment
+ * variable {@code MESHPROBE_*} (upper case, {@code .} and {@code -} become {@code _}); then the default. The keys
+ * are listed in the README.
+ *
+ * <p>Thread-safe. One probe per app is enough; {@link #close()} releases its threads and connections.
+ */
+public final class MeshProbe implements AutoCloseable {
+  /** Answers of detection, readiness and quit are tiny; anything bigger is cut off. */
+  private static final long SMALL_BODY_CAP = 1 << 20;
+
+  private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private final Builder builder;
+  private final ProbeConfig config;
+  private final AdminHttp http;
+  private final OkHttpAdmin okHttp;
+  private final Detector detector;
+  private final ReadinessCheck readiness;
+  private final Quitter quitter;
+  private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
+  private final Object detectLock = new Object();
+  private final Object quitLock = new Object();
+
+  private volatile @Nullable Detection detection;
+  /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
+  private volatile boolean nodeKnown;
+  private volatile boolean ready;
+  private volatile @Nullable WaitResult lastWait;
+  private volatile @Nullable QuitResult quitResult;
+  private volatile boolean closed;
+
+  private MeshProbe(Builder builder, ProbeConfig config) {
+    this.builder = builder;
+    this.config = config;
+    this.http = new AdminHttp(config.httpTimeout, Math.min(SMALL_BODY_CAP, config.maxBody));
+    this.okHttp = new OkHttpAdmin(config.httpTimeout, config.maxBody, builder.okHttpClient);
+    this.detector = new Detector(config, http);
+    this.readiness = new ReadinessCheck(config, http);
+    this.quitter = new Quitter(config, http);
+    if (builder.listener != null) {
+      listeners.add(builder.listener);
+    }
+  }
+
+  /** A probe configured from system properties, environment variables and defaults. */
+  public static MeshProbe create() {
+    return builder().build();
+  }
+
+  /** A builder with nothing set: every value comes from system properties, environment variables or defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding the values this probe was built with in code, to build a similar probe. */
+  public Builder newBuilder() {
+    return builder.copy();
+  }
+
+  /**
+   * Detects the pod's mesh. Blocks at most for the detection window ({@code meshprobe.detect.window}), and only
+   * inside Kubernetes with no pod annotations to read. The verdict is kept: later calls return it at once (with
+   * the version and native-sidecar flag filled in once the proxy has told them).
+   */
+  public Detection detect() {
+    checkOpen();
+    try {
+      return detect(System.nanoTime() + config.detectWindow.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Detection.builder(MeshType.NONE, "detection interrupted").certain(false).build();
+    }
+  }
+
+  private Detection detect(long deadlineNanos) throws InterruptedException {
+    Detection d = detection;
+    if (d != null) {
+      return d;
+    }
+    synchronized (detectLock) {
+      d = detection;
+      if (d == null) {
+        d = detector.detect(deadlineNanos);
+        nodeKnown = d.type() != MeshType.ISTIO_SIDECAR || d.source().startsWith("pod annotation") || d.version() != null;
+        detection = d;
+        Log.debug("detected " + d);
+        fireDetected(d);
+      }
+      return d;
+    }
+  }
+
+  /** Waits for the proxy with {@code meshprobe.wait.timeout} (default 60 s). See {@link #awaitReady(Duration)}. */
+  public WaitResult awaitReady() {
+    return awaitReady(config.waitTimeout);
+  }
+
+  /**
+   * Blocks until the pod's proxy is ready, there turns out to be none, or {@code timeout} has passed (detection
+   * included). Polls every few ms, so the caller is released within a few ms of the proxy turning ready. Logs one
+   * line when the wait starts, at most one every 5 s while it lasts, and one at the end.
+   *
+   * @throws ProxyNotReadyException only when configured to fail closed ({@code meshprobe.wait.on-timeout=fail})
+   *     and the proxy was not ready in time
+   */
+  public WaitResult awaitReady(Duration timeout) {
+    checkOpen();
+    Objects.requireNonNull(timeout, "timeout");
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    Detection d = null;
+    ReadinessCheck.Result last = null;
+    try {
+      d = detect(deadline);
+      if (!d.type().hasSidecar()) {
+        return finish(new WaitResult(WaitOutcome.NO_PROXY, since(start), d, null, null));
+      }
+      Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      long nextLog = start + LOG_EVERY_NANOS;
+      long interval = config.waitInterval.toNanos();
+      while (true) {
+        if (d.type() == MeshType.ENVOY && d.adminUrl() == null) {
+          d = findEnvoyAdmin(d);
+        }
+        last = readiness.check(d);
+        if (last.ready) {
+          ready = true;
+          WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
+          completeNodeInfoInBackground();
+          return result;
+        }
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
+          return finish(new WaitResult(WaitOutcome.TIMED_OUT, since(start), detection(d), last.url, last.answer));
+        }
+        if (now - nextLog >= 0) {
+          Log.info("still waiting for the " + d.mesh() + " proxy after " + Durations.format(since(start)) + " (last: " + last.answer + ")");
+          nextLog += LOG_EVERY_NANOS;
+        }
+        // A proxy that refuses connections is not listening yet: asking again costs almost nothing.
+        long pause = last.refused ? interval / 2 : interval;
+        TimeUnit.NANOSECONDS.sleep(Math.min(pause, deadline - now));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      Detection known = d != null ? d : Detection.builder(MeshType.NONE, "interrupted during detection").certain(false).build();
+      return finish(
+          new WaitResult(WaitOutcome.INTERRUPTED, since(start), known, last == null ? null : last.url, last == null ? null : last.answer));
+    }
+  }
+
+  /**
+   * Waits on a daemon thread of its own and completes the future with the result. Cancelling the future
+   * interrupts the wait. With {@code meshprobe.wait.on-timeout=fail} a timeout completes it exceptionally with
+   * {@link ProxyNotReadyException}.
+   */
+  public CompletableFuture<WaitResult> awaitReadyAsync(final Duration timeout) {
+    checkOpen();
+    Objects.requireNonNull(timeout, "timeout");
+    final CompletableFuture<WaitResult> future = new CompletableFuture<>();
+    final Thread waiter =
+        new Thread(
+            new Runnable() {
+              @Override
+              public void run() {
+                try {
+                  future.complete(awaitReady(timeout));
+                } catch (Throwable t) {
+                  future.completeExceptionally(t);
+                }
+              }
+            },
+            "mesh-probe-wait");
+    waiter.setDaemon(true);
+    future.whenComplete(
+        (r, t) -> {
+          if (future.isCancelled()) {
+            waiter.interrupt();
+          }
+        });
+    waiter.start();
+    return future;
+  }
+
+  /** Whether the proxy was last seen ready; no call is made. {@code false} before any wait and after a quit. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  /** The latest verdict, or {@code null} before the first {@link #detect()} or wait. Makes no call. */
+  public @Nullable Detection lastDetection() {
+    return detection;
+  }
+
+  /** The result of the latest wait, or {@code null} if there was none. */
+  public @Nullable WaitResult lastWait() {
+    return lastWait;
+  }
+
+  /** The result of {@link #quitProxy()}, or {@code null} if it was not called. */
+  public @Nullable QuitResult lastQuit() {
+    return quitResult;
+  }
+
+  /** The wait timeout in force ({@code meshprobe.wait.timeout}). */
+  public Duration waitTimeout() {
+    return config.waitTimeout;
+  }
+
+  /**
+   * Asks the pod's proxy to exit, so that a Job's pod can complete. Bounded by {@code meshprobe.quit.timeout}
+   * (default 2 s) and idempotent: later calls return the first result. Skipped, with the reason, when there is
+   * no proxy, in ambient mode, and for native sidecars.
+   */
+  public QuitResult quitProxy() {
+    checkOpen();
+    synchronized (quitLock) {
+      QuitResult done = quitResult;
+      if (done != null) {
+        return done;
+      }
+      long deadline = System.nanoTime() + config.quitTimeout.toNanos();
+      Detection d;
+      try {
+        // Never detected (no wait ran): one quick look, no window.
+        d = detect(System.nanoTime());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        d = Detection.builder(MeshType.NONE, "interrupted").certain(false).build();
+      }
+      if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
+        // Whether it is a native sidecar decides whether to quit it at all.
+        completeNodeInfo();
+        d = detection(d);
+      }
+      QuitResult result = quitter.quit(d, deadline);
+      if (result.outcome() == QuitOutcome.SUCCESS) {
+        ready = false;
+      }
+      if (result.outcome() == QuitOutcome.SUCCESS || result.outcome() == QuitOutcome.SKIPPED) {
+        Log.info("quit: " + result.message());
+      } else {
+        Log.warn("quit " + result.outcome().name().toLowerCase(Locale.ROOT) + ": " + result.message());
+      }
+      quitResult = result;
+      for (MeshProbeListener l : listeners) {
+        try {
+          l.onQuit(result);
+        } catch (RuntimeException e) {
+          Log.warn("listener " + l + " failed", e);
+        }
+      }
+      return result;
+    }
+  }
+
+  /** Adds a listener for detection, wait and quit events. */
+  public void addListener(MeshProbeListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeListener(MeshProbeListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Releases the probe's connections and threads. Does not quit the proxy. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    okHttp.close();
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this MeshProbe is closed");
+    }
+  }
+
+  private Detection detection(Detection fallback) {
+    Detection d = detection;
+    return d != null ? d : fallback;
+  }
+
+  private WaitResult finish(WaitResult result) {
+    lastWait = result;
+    switch (result.outcome()) {
+      case READY:
+      case NO_PROXY:
+        Log.info(result.message());
+        break;
+      default:
+        Log.warn(
+            result.message()
+                + (result.outcome() == WaitOutcome.TIMED_OUT && !config.failOnTimeout
+                    ? "; continuing without it (meshprobe.wait.on-timeout=continue)"
+                    : ""));
+    }
+    for (MeshProbeListener l : listeners) {
+      try {
+        l.onWaitFinished(result);
+      } catch (RuntimeException e) {
+        Log.warn("listener " + l + " failed", e);
+      }
+    }
+    if (result.outcome() == WaitOutcome.TIMED_OUT && config.failOnTimeout) {
+      throw new ProxyNotReadyException(result);
+    }
+    return result;
+  }
+
+  private void fireDetected(Detection d) {
+    for (MeshProbeListener l : listeners) {
+      try {
+        l.onDetected(d);
+      } catch (RuntimeException e) {
+        Log.warn("listener " + l + " failed", e);
+      }
+    }
+  }
+
+  private Detection findEnvoyAdmin(Detection d) {
+    Detection found = detector.probeOnce();
+    if (found != null && found.type() == MeshType.ENVOY && found.adminUrl() != null) {
+      Detection completed = d.toBuilder().mesh(found.mesh()).version(found.version()).adminUrl(found.adminUrl()).build();
+      detection = completed;
+      fireDetected(completed);
+      return completed;
+    }
+    return d;
+  }
+
+  private void completeNodeInfoInBackground() {
+    if (nodeKnown) {
+      return;
+    }
+    Thread t = new Thread(this::completeNodeInfo, "mesh-probe-node-info");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
+   * Reads Istio's node metadata from Envoy's {@code /server_info}: the Istio version, and whether the injector made
+   * the proxy a native sidecar ({@code sidecar.istio.io/status} lists istio-proxy among the init containers).
+   */
+  private void completeNodeInfo() {
+    Detection d = detection;
+    if (d == null || nodeKnown || d.type() != MeshType.ISTIO_SIDECAR) {
+      return;
+    }
+    String url = config.istioAdminUrl + "/server_info";
+    try {
+      AdminHttp.Answer answer = http.get(url);
+      if (!answer.ok()) {
+        Log.debug("could not read Istio node metadata: " + url + " answered " + answer.describe());
+        return;
+      }
+      NodeInfo node = NodeInfo.read(new ByteArrayInputStream(answer.body().getBytes(StandardCharsets.UTF_8)));
+      synchronized (detectLock) {
+        Detection current = detection;
+        if (current == null || nodeKnown) {
+          return;
+        }
+        Detection completed =
+            current.toBuilder()
+                .version(node.istioVersion() != null ? node.istioVersion() : current.version())
+                .nativeSidecar(node.istioNativeSidecar())
+                .build();
+        nodeKnown = true;
+        detection = completed;
+        if (!completed.equals(current)) {
+          fireDetected(completed);
+        }
+      }
+    } catch (IOException e) {
+      Log.debug("could not read Istio node metadata from " + url + ": " + AdminHttp.describe(e));
+    }
+  }
+
+  private static Duration since(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /**
+   * Configures a {@link MeshProbe}. Anything not set here comes from the system property, then the environment
+   * variable, then the default named on each method.
+   */
+  public static final class Builder {
+    @Nullable Boolean enabled;
+    @Nullable MeshType mesh;
+    boolean meshSet;
+    @Nullable Duration detectWindow;
+    @Nullable Path podInfoDir;
+    @Nullable Duration waitTimeout;
+    @Nullable Boolean failOnTimeout;
+    @Nullable Duration waitInterval;
+    @Nullable Duration quitTimeout;
+    @Nullable List<String> extraQuitUrls;
+    @Nullable String istioStatusUrl;
+    @Nullable String istioReadinessUrl;
+    @Nullable String istioAdminUrl;
+    @Nullable String envoyAdminUrl;
+    @Nullable String linkerdAdminUrl;
+    @Nullable Duration httpTimeout;
+    @Nullable Long maxBody;
+    @Nullable Boolean allowRemoteAdmin;
+    @Nullable OkHttpClient okHttpClient;
+    @Nullable MeshProbeListener listener;
+    // For tests: where system properties and environment come from, and where /proc/net lives.
+    Settings.Source source = Settings.Source.SYSTEM;
+    Path procNet = Paths.get("/proc/net");
+
+    Builder() {}
+
+    Builder copy() {
+      Builder b = new Builder();
+      b.enabled = enabled;
+      b.mesh = mesh;
+      b.meshSet = meshSet;
+      b.detectWindow = detectWindow;
+      b.podInfoDir = podInfoDir;
+      b.waitTimeout = waitTimeout;
+      b.failOnTimeout = failOnTimeout;
+      b.waitInterval = waitInterval;
+      b.quitTimeout = quitTimeout;
+      b.extraQuitUrls = extraQuitUrls;
+      b.istioStatusUrl = istioStatusUrl;
+      b.istioReadinessUrl = istioReadinessUrl;
+      b.istioAdminUrl = istioAdminUrl;
+      b.envoyAdminUrl = envoyAdminUrl;
+      b.linkerdAdminUrl = linkerdAdminUrl;
+      b.httpTimeout = httpTimeout;
+      b.maxBody = maxBody;
+      b.allowRemoteAdmin = allowRemoteAdmin;
+      b.okHttpClient = okHttpClient;
+      b.listener = listener;
+      b.source = source;
+      b.procNet = procNet;
+      return b;
+    }
+
+    /** Master switch ({@code meshprobe.enabled}, default true). Disabled, every operation reports NO_PROXY / SKIPPED. */
+    public Builder enabled(boolean enabled) {
+      this.enabled = enabled;
+      return this;
+    }
+
+    /**
+     * The mesh to expect, skipping detection ({@code meshprobe.mesh}: {@code istio}, {@code linkerd}, {@code envoy},
+     * {@code ambient} or {@code none}); {@code null} detects it ({@code auto}, the default).
+     */
+    public Builder mesh(@Nullable MeshType mesh) {
+      this.mesh = mesh;
+      this.meshSet = true;
+      return this;
+    }
+
+    /**
+     * How long "nothing listens yet" may last before the verdict is "no mesh" ({@code meshprobe.detect.window},
+     * default 5 s). Applies inside Kubernetes when no pod annotations can be read, or anywhere once set explicitly.
+     */
+    public Builder detectWindow(Duration window) {
+      this.detectWindow = nonNegative("detectWindow", window);
+      return this;
+    }
+
+    /** Directory of the Downward API files {@code annotations} and {@code labels} ({@code meshprobe.podinfo.dir}, default {@code /etc/podinfo}). */
+    public Builder podInfoDir(Path dir) {
+      this.podInfoDir = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /** Default timeout of {@link MeshProbe#awaitReady()} ({@code meshprobe.wait.timeout}, default 60 s). */
+    public Builder waitTimeout(Duration timeout) {
+      this.waitTimeout = nonNegative("waitTimeout", timeout);
+      return this;
+    }
+
+    /** Whether a timed-out wait throws {@link ProxyNotReadyException} ({@code meshprobe.wait.on-timeout=fail}); default false. */
+    public Builder failOnTimeout(boolean fail) {
+      this.failOnTimeout = fail;
+      return this;
+    }
+
+    /** Poll period while the proxy answers "not ready" ({@code meshprobe.wait.interval}, default 8 ms). */
+    public Builder waitInterval(Duration interval) {
+      this.waitInterval = positive("waitInterval", interval);
+      return this;
+    }
+
+    /** Upper bound of {@link MeshProbe#quitProxy()} ({@code meshprobe.quit.timeout}, default 2 s). */
+    public Builder quitTimeout(Duration timeout) {
+      this.quitTimeout = positive("quitTimeout", timeout);
+      return this;
+    }
+
+    /** URLs also POSTed on quit, for other sidecars ({@code meshprobe.quit.extra-urls}, comma-separated). */
+    public Builder extraQuitUrls(List<String> urls) {
+      this.extraQuitUrls = Collections.unmodifiableList(new ArrayList<>(Objects.requireNonNull(urls, "urls")));
+      return this;
+    }
+
+    /** pilot-agent's status server ({@code meshprobe.istio.status-url}, default {@code http://127.0.0.1:15020}). */
+    public Builder istioStatusUrl(String url) {
+      this.istioStatusUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /** Envoy's readiness listener ({@code meshprobe.istio.readiness-url}, default {@code http://127.0.0.1:15021}). */
+    public Builder istioReadinessUrl(String url) {
+      this.istioReadinessUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /** Istio's Envoy admin API ({@code meshprobe.istio.admin-url}, default {@code http://127.0.0.1:15000}). */
+    public Builder istioAdminUrl(String url) {
+      this.istioAdminUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /** A generic Envoy mesh's admin API ({@code meshprobe.envoy.admin-url}); unset, ports 19000, 9901 and 15000 are tried. */
+    public Builder envoyAdminUrl(String url) {
+      this.envoyAdminUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /** linkerd-proxy's admin server ({@code meshprobe.linkerd.admin-url}, default {@code http://127.0.0.1:4191}). */
+    public Builder linkerdAdminUrl(String url) {
+      this.linkerdAdminUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /** Deadline of one call to the proxy, body included ({@code meshprobe.http.timeout}, default 1 s). */
+    public Builder httpTimeout(Duration timeout) {
+      this.httpTimeout = positive("httpTimeout", timeout);
+      return this;
+    }
+
+    /** Largest body read from the proxy ({@code meshprobe.http.max-body}, default 64 MiB). */
+    public Builder maxBody(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxBody must be positive, but was " + bytes);
+      }
+      this.maxBody = bytes;
+      return this;
+    }
+
+    /** Allows admin and quit URLs that are not loopback ({@code meshprobe.admin.allow-remote}, default false). */
+    public Builder allowRemoteAdmin(boolean allow) {
+      this.allowRemoteAdmin = allow;
+      return this;
+    }
+
+    /** An OkHttp client to derive the probe's client from, sharing its pools. The probe still applies its own timeouts and rules. */
+    public Builder okHttpClient(OkHttpClient client) {
+      this.okHttpClient = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /** A listener registered before anything can happen, so it sees every event. */
+    public Builder listener(MeshProbeListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Builds the probe. Nothing is contacted yet.
+     *
+     * @throws IllegalArgumentException when a system property or environment variable holds a bad value, or an
+     *     admin URL is not loopback while remote admin URLs are not allowed
+     */
+    public MeshProbe build() {
+      Settings s = new Settings(source);
+      boolean allowRemote = allowRemoteAdmin != null ? allowRemoteAdmin : s.bool(MeshProbeKey.ADMIN_ALLOW_REMOTE);
+      boolean windowExplicit = detectWindow != null || s.raw(MeshProbeKey.DETECT_WINDOW.key()) != null;
+      String envoy = envoyAdminUrl != null ? envoyAdminUrl : s.string(MeshProbeKey.ENVOY_ADMIN_URL);
+      List<String> extra = extraQuitUrls != null ? extraQuitUrls : split(s.string(MeshProbeKey.QUIT_EXTRA_URLS));
+      List<String> checkedExtra = new ArrayList<>();
+      for (String url : extra) {
+        checkedExtra.add(Urls.checked(MeshProbeKey.QUIT_EXTRA_URLS.key(), url, allowRemote));
+      }
+      ProbeConfig config =
+          new ProbeConfig(
+              enabled != null ? enabled : s.bool(MeshProbeKey.ENABLED),
+              meshSet ? mesh : parseMesh(s.string(MeshProbeKey.MESH)),
+              detectWindow != null ? detectWindow : s.duration(MeshProbeKey.DETECT_WINDOW),
+              podInfoDir != null ? podInfoDir : Paths.get(s.string(MeshProbeKey.PODINFO_DIR)),
+              procNet,
+              windowExplicit || source.env("KUBERNETES_SERVICE_HOST") != null,
+              waitTimeout != null ? waitTimeout : s.duration(MeshProbeKey.WAIT_TIMEOUT),
+              failOnTimeout != null ? failOnTimeout : parseOnTimeout(s.string(MeshProbeKey.WAIT_ON_TIMEOUT)),
+              waitInterval != null ? waitInterval : positive(MeshProbeKey.WAIT_INTERVAL.key(), s.duration(MeshProbeKey.WAIT_INTERVAL)),
+              quitTimeout != null ? quitTimeout : positive(MeshProbeKey.QUIT_TIMEOUT.key(), s.duration(MeshProbeKey.QUIT_TIMEOUT)),
+              Collections.unmodifiableList(checkedExtra),
+              url(MeshProbeKey.ISTIO_STATUS_URL, istioStatusUrl, s, allowRemote),
+              url(MeshProbeKey.ISTIO_READINESS_URL, istioReadinessUrl, s, allowRemote),
+              url(MeshProbeKey.ISTIO_ADMIN_URL, istioAdminUrl, s, allowRemote),
+              envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote),
+              url(MeshProbeKey.LINKERD_ADMIN_URL, linkerdAdminUrl, s, allowRemote),
+              httpTimeout != null ? httpTimeout : positive(MeshProbeKey.HTTP_TIMEOUT.key(), s.duration(MeshProbeKey.HTTP_TIMEOUT)),
+              maxBody != null ? maxBody : s.bytes(MeshProbeKey.HTTP_MAX_BODY));
+      return new MeshProbe(copy(), config);
+    }
+
+    private static String url(MeshProbeKey key, @Nullable String set, Settings s, boolean allowRemote) {
+      return Urls.checked(key.key(), set != null ? set : s.string(key), allowRemote);
+    }
+
+    private static List<String> split(String csv) {
+      List<String> list = new ArrayList<>();
+      for (String part : csv.split(",")) {
+        if (!part.trim().isEmpty()) {
+          list.add(part.trim());
+        }
+      }
+      return list;
+    }
+
+    static @Nullable MeshType parseMesh(String value) {
+      switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "auto":
+          return null;
+        case "istio":
+          return MeshType.ISTIO_SIDECAR;
+        case "linkerd":
+          return MeshType.LINKERD;
+        case "envoy":
+          return MeshType.ENVOY;
+        case "ambient":
+          return MeshType.ISTIO_AMBIENT;
+        case "none":
+          return MeshType.NONE;
+        default:
+          throw new IllegalArgumentException(
+              "meshprobe.mesh must be auto, istio, linkerd, envoy, ambient or none, but was '" + value + "'");
+      }
+    }
+
+    static boolean parseOnTimeout(String value) {
+      switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "continue":
+          return false;
+        case "fail":
+          return true;
+        default:
+          throw new IllegalArgumentException("meshprobe.wait.on-timeout must be continue or fail, but was '" + value + "'");
+      }
+    }
+
+    private static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, but was " + d);
+      }
+      return d;
+    }
+
+    private static Duration nonNegative(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, but was " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.meshprobe;
+
+/**
+ * Receives a {@link MeshProbe}'s events, e.g. to export them as metrics. Methods run on the thread that
+ * produced the event and must return quickly; an exception thrown by a listener is logged and ignored.
+ */
+public interface MeshProbeListener {
+  /** The verdict changed: first found, or completed later (version, native sidecar). */
+  default void onDetected(Detection detection) {}
+
+  /** A wait for readiness ended. */
+  default void onWaitFinished(WaitResult result) {}
+
+  /** The proxy was asked to quit (or the quit was skipped). Called once per probe. */
+  default void onQuit(QuitResult result) {}
+}

@@ -1,0 +1,57 @@
+package io.meshprobe.internal;
+
+/**
+ * Every configuration key the library reads, with its default and meaning. The README's configuration
+ * table is checked against this list by a test, so the two cannot drift apart.
+ */
+public enum MeshProbeKey {
+  ENABLED("meshprobe.enabled", "true", "Master switch. false makes every operation a no-op that reports NO_PROXY / SKIPPED."),
+  MESH("meshprobe.mesh", "auto", "Which mesh to expect: auto, istio, linkerd, envoy, ambient or none. Anything but auto skips detection."),
+  DETECT_WINDOW(
+      "meshprobe.detect.window",
+      "5s",
+      "Inside Kubernetes, how long \"nothing listens yet\" may last before the verdict becomes \"no mesh\". Outside Kubernetes, or with pod annotations from the Downward API, the verdict is immediate."),
+  PODINFO_DIR("meshprobe.podinfo.dir", "/etc/podinfo", "Directory of Downward API files `annotations` and `labels`; they make the verdict certain and immediate."),
+  WAIT_TIMEOUT("meshprobe.wait.timeout", "60s", "Longest wait for the proxy to be ready (the detection window counts towards it)."),
+  WAIT_ON_TIMEOUT("meshprobe.wait.on-timeout", "continue", "continue (fail open: log and go on) or fail (throw ProxyNotReadyException)."),
+  WAIT_INTERVAL("meshprobe.wait.interval", "8ms", "Poll period while the proxy answers \"not ready\". While it refuses connections the period is halved."),
+  QUIT_TIMEOUT("meshprobe.quit.timeout", "2s", "Upper bound for the whole quit, every URL included."),
+  QUIT_EXTRA_URLS("meshprobe.quit.extra-urls", "", "Comma-separated URLs also POSTed on quit, for other sidecars (a Vault agent, cloud-sql-proxy's /quitquitquit)."),
+  ISTIO_STATUS_URL("meshprobe.istio.status-url", "http://127.0.0.1:15020", "pilot-agent's status server: readiness fallback and the quit endpoint."),
+  ISTIO_READINESS_URL("meshprobe.istio.readiness-url", "http://127.0.0.1:15021", "Envoy's readiness listener, the kubelet's probe target since Istio 1.6."),
+  ISTIO_ADMIN_URL("meshprobe.istio.admin-url", "http://127.0.0.1:15000", "Istio's Envoy admin API: bootstrap, config dump, certificates, quit fallback."),
+  ENVOY_ADMIN_URL(
+      "meshprobe.envoy.admin-url",
+      "",
+      "Admin API of a generic Envoy mesh. Empty: try Consul (19000), Kuma/App Mesh (9901) and OSM (15000)."),
+  LINKERD_ADMIN_URL("meshprobe.linkerd.admin-url", "http://127.0.0.1:4191", "linkerd-proxy's admin server."),
+  HTTP_TIMEOUT("meshprobe.http.timeout", "1s", "Deadline of one call to the proxy, connect and body included."),
+  HTTP_MAX_BODY("meshprobe.http.max-body", "64MiB", "Largest response body read from the proxy; a larger one is cut off and reported as an error."),
+  ADMIN_ALLOW_REMOTE("meshprobe.admin.allow-remote", "false", "Allow admin and quit URLs that are not loopback. Off by default: the proxy's admin API is pod-local.");
+
+  private final String key;
+  private final String defaultValue;
+  private final String description;
+
+  MeshProbeKey(String key, String defaultValue, String description) {
+    this.key = key;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public String envName() {
+    return Settings.envName(key);
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String description() {
+    return description;
+  }
+}

@@ -4,6 +4,7 @@ import io.meshprobe.MeshProbe;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.ConfigurationPropertiesBindHandlerAdvisor;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -16,6 +17,12 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBooleanProperty(name = "meshprobe.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(MeshProbeProperties.class)
 public final class MeshProbeAutoConfiguration {
+  /** Lets {@code meshprobe.quit=never} and {@code meshprobe.quit.timeout=3s} be bound side by side. */
+  @Bean
+  static ConfigurationPropertiesBindHandlerAdvisor meshProbeQuitScalarBindHandlerAdvisor() {
+    return QuitScalarBindHandler.advisor();
+  }
+
   @Bean
   @ConditionalOnMissingBean
   static MeshProbeRuntime meshProbeRuntime(MeshProbeProperties properties) {

@@ -7,6 +7,7 @@ import io.meshprobe.WaitResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -16,6 +17,8 @@ import org.springframework.boot.ExitCodeEvent;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.event.ApplicationFailedEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationEvent;
@@ -52,17 +55,14 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   private final MeshProbe probe;
   private final boolean holdReadiness;
   private final QuitRule.Facts facts;
-  private final Object lock = new Object();
 
   private @Nullable ApplicationContext context;
   private volatile boolean quitPending;
   private volatile boolean started;
   private volatile boolean closed;
   private volatile @Nullable CompletableFuture<WaitResult> watch;
-  /** The proxy is ready, or there is none, or the wait timed out and fails open: readiness may be accepted. */
-  private boolean settled;
-  /** This runtime turned Boot's ACCEPTING_TRAFFIC back into REFUSING_TRAFFIC and owes the release. */
-  private boolean holding;
+  /** Done when the proxy is ready, or there is none, or the wait timed out and fails open: readiness may be accepted. */
+  private final CompletableFuture<@Nullable Void> settled = new CompletableFuture<>();
 
   MeshProbeRuntime(MeshProbe probe, @Nullable ApplicationContext context, boolean holdReadiness, QuitRule.Facts facts) {
     this.probe = probe;
@@ -150,25 +150,20 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   }
 
   private void settle() {
-    ApplicationContext ctx;
-    synchronized (lock) {
-      settled = true;
-      if (!holding) {
-        return;
-      }
-      holding = false;
-      ctx = context;
-    }
-    if (ctx != null && !closed) {
-      LOG.info("mesh-probe: the proxy is ready; readiness state ACCEPTING_TRAFFIC");
-      AvailabilityChangeEvent.publish(ctx, this, ReadinessState.ACCEPTING_TRAFFIC);
-    }
+    settled.complete(null);
   }
 
   @Override
   public void onApplicationEvent(ApplicationEvent event) {
-    if (event instanceof AvailabilityChangeEvent<?> change) {
-      onAvailabilityChange(change);
+    if (event instanceof ApplicationStartedEvent started) {
+      if (holdReadiness && started.getApplicationContext() == context && !settled.isDone()) {
+        // Say it explicitly: the app is started, the proxy is not ready, traffic is refused.
+        AvailabilityChangeEvent.publish(started.getApplicationContext(), this, ReadinessState.REFUSING_TRAFFIC);
+      }
+    } else if (event instanceof ApplicationReadyEvent ready) {
+      if (holdReadiness && ready.getApplicationContext() == context) {
+        holdReadiness();
+      }
     } else if (event instanceof ApplicationFailedEvent) {
       facts.failed = true;
     } else if (event instanceof ExitCodeEvent exit) {
@@ -187,24 +182,22 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   }
 
   /**
-   * Parallel mode. Boot publishes ACCEPTING_TRAFFIC once the runners ran; while the proxy is not ready yet it is
-   * turned straight back (same thread, so no probe sees the gap) and released by {@link #settle()}.
+   * Parallel mode. SpringApplication publishes ACCEPTING_TRAFFIC right after ApplicationReadyEvent, on the same thread.
+   * Holding that thread here until the proxy is ready keeps the readiness state at REFUSING_TRAFFIC with no gap, the
+   * context, the web server and the runners having started in parallel with the proxy. A timed-out wait releases it
+   * (on-timeout=continue); with on-timeout=fail it stays held while the background wait goes on.
    */
-  private void onAvailabilityChange(AvailabilityChangeEvent<?> change) {
-    if (!holdReadiness || change.getSource() == this || change.getState() != ReadinessState.ACCEPTING_TRAFFIC) {
+  private void holdReadiness() {
+    if (settled.isDone()) {
       return;
     }
-    ApplicationContext ctx;
-    synchronized (lock) {
-      if (settled || closed) {
-        return;
-      }
-      holding = true;
-      ctx = context;
-    }
-    if (ctx != null) {
-      LOG.info("mesh-probe: holding the readiness state at REFUSING_TRAFFIC until the proxy is ready");
-      AvailabilityChangeEvent.publish(ctx, this, ReadinessState.REFUSING_TRAFFIC);
+    LOG.info("mesh-probe: readiness stays REFUSING_TRAFFIC until the proxy is ready");
+    try {
+      settled.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // not completed exceptionally
     }
   }
 
@@ -214,6 +207,7 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
     if (w != null) {
       w.cancel(true);
     }
+    settled.complete(null); // releases a held readiness: the app is going down anyway
     if (!quitPending) {
       probe.close();
     }

@@ -3,6 +3,7 @@ package io.meshprobe.spring.boot.autoconfigure;
 import io.meshprobe.MeshProbe;
 import java.nio.file.Paths;
 import java.time.Duration;
+import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
@@ -13,7 +14,8 @@ final class MeshProbes {
 
   /** Binds {@code meshprobe.*} with Boot's binder, the same way {@code @EnableConfigurationProperties} does. */
   static MeshProbeProperties bind(Environment environment) {
-    return Binder.get(environment).bindOrCreate("meshprobe", Bindable.of(MeshProbeProperties.class));
+    return Binder.get(environment)
+        .bindOrCreate("meshprobe", Bindable.of(MeshProbeProperties.class), new QuitScalarBindHandler(BindHandler.DEFAULT));
   }
 
   static MeshProbe create(MeshProbeProperties p) {

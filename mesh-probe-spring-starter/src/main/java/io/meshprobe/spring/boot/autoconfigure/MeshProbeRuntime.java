@@ -2,6 +2,7 @@ package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
 import io.meshprobe.ProxyNotReadyException;
+import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import java.time.Duration;
@@ -225,8 +226,9 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
       facts.signalsObservable = TerminationSignals.observable();
       QuitRule.Decision decision = QuitRule.decide(facts);
       if (decision.quit) {
-        LOG.info("mesh-probe: asking the proxy to quit, " + decision.reason);
-        probe.quitProxy();
+        QuitResult result = probe.quitProxy();
+        // Logged here too: JUL (the library's logger) is reset by its own shutdown hook, concurrently with this one.
+        LOG.info("mesh-probe: asked the proxy to quit, " + decision.reason + ": " + result.outcome() + ", " + result.message());
       } else {
         LOG.info("mesh-probe: not quitting the proxy, " + decision.reason);
       }

@@ -35,8 +35,9 @@ import org.springframework.util.ClassUtils;
  * a config server or Vault) runs before any initializer. For those apps attach the mesh-probe agent, whose wait
  * happens in {@code premain}.
  *
- * <p>Highest precedence, so the wait also comes before other initializers that may call out (Spring Cloud's property
- * source bootstrap). Only the top context of a hierarchy waits; a child context shares its parent's probe.
+ * <p>Lowest precedence: other initializers may add property sources, and {@code meshprobe.*} keys in them count. The
+ * wait is still before the refresh. Only the top context of a hierarchy waits (Spring Cloud's bootstrap context is a
+ * parent, so its remote calls come after the wait too); a child context shares its parent's probe.
  */
 public final class MeshProbeStartupInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext>, Ordered {
   private static final Log LOG = LogFactory.getLog(MeshProbeStartupInitializer.class);
@@ -126,6 +127,6 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
 
   @Override
   public int getOrder() {
-    return Ordered.HIGHEST_PRECEDENCE;
+    return Ordered.LOWEST_PRECEDENCE;
   }
 }

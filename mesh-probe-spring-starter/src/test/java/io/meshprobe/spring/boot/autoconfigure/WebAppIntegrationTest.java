@@ -28,7 +28,9 @@ import org.springframework.core.env.Environment;
       "management.endpoint.health.show-details=always",
       "management.endpoint.health.probes.enabled=true",
       "management.endpoint.health.group.readiness.include=readinessState,meshprobe",
-      "management.endpoint.health.group.readiness.show-details=always"
+      "management.endpoint.health.group.readiness.show-details=always",
+      // Boot 3.5's test support turns metrics export off in @SpringBootTest unless told otherwise.
+      "management.prometheus.metrics.export.enabled=true"
     })
 class WebAppIntegrationTest {
   static final FakeIstio ISTIO = start();

@@ -5,7 +5,6 @@ import io.meshprobe.ProxyNotReadyException;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -245,8 +244,4 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
     onContextClosed();
   }
 
-  /** For tests: how long the background look may take at most. */
-  Duration waitTimeout() {
-    return probe.waitTimeout();
-  }
 }

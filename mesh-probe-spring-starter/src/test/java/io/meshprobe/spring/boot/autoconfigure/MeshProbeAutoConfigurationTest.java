@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshType;
+import io.meshprobe.ProxyNotReadyException;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.micrometer.MeshProbeMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -212,6 +213,16 @@ class MeshProbeAutoConfigurationTest {
               assertThat(istio.requests).contains("GET /healthz/ready");
               assertThat(context.getBean(MeshProbeRuntime.class).quitPending()).isFalse();
             });
+  }
+
+  @Test
+  void blockModeWithOnTimeoutFailFailsTheStartUp() {
+    runner
+        .withInitializer(new MeshProbeStartupInitializer())
+        .withPropertyValues(istio.properties())
+        .withPropertyValues("meshprobe.wait.timeout=200ms", "meshprobe.wait.on-timeout=fail", "meshprobe.quit=never")
+        .withUserConfiguration(SeesTheProxy.class)
+        .run(context -> assertThat(context).hasFailed().getFailure().isInstanceOf(ProxyNotReadyException.class));
   }
 
   @Test

@@ -10,7 +10,7 @@ public enum MeshProbeKey {
   DETECT_WINDOW(
       "meshprobe.detect.window",
       "5s",
-      "Inside Kubernetes, how long \"nothing listens yet\" may last before the verdict becomes \"no mesh\". Outside Kubernetes, or with pod annotations from the Downward API, the verdict is immediate."),
+      "How long \"nothing listens yet\" may last before the verdict becomes \"no mesh\". Applies inside Kubernetes (KUBERNETES_SERVICE_HOST set) when no pod annotations can be read, or anywhere once set explicitly; otherwise the verdict is immediate."),
   PODINFO_DIR("meshprobe.podinfo.dir", "/etc/podinfo", "Directory of Downward API files `annotations` and `labels`; they make the verdict certain and immediate."),
   WAIT_TIMEOUT("meshprobe.wait.timeout", "60s", "Longest wait for the proxy to be ready (the detection window counts towards it)."),
   WAIT_ON_TIMEOUT("meshprobe.wait.on-timeout", "continue", "continue (fail open: log and go on) or fail (throw ProxyNotReadyException)."),

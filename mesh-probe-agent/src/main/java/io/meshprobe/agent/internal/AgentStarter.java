@@ -15,8 +15,9 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Everything else (exit-status patch, shutdown-hook map, JMX) happens on the daemon thread
- * {@code mesh-probe-init} once a proxy is known, and not at all without a mesh.
+ * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the exit-status patch
+ * are set up right away (a job may end at once), JMX on the daemon thread {@code mesh-probe-init}; without a
+ * mesh, none of it.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -116,7 +117,7 @@ public final class AgentStarter {
   }
 
   private void verdict(Object result, boolean waited) {
-    final Detection d = result instanceof WaitResult ? ((WaitResult) result).detection() : (Detection) result;
+    Detection d = result instanceof WaitResult ? ((WaitResult) result).detection() : (Detection) result;
     if (waited) {
       WaitResult w = (WaitResult) result;
       if (w.outcome() == WaitOutcome.READY) {
@@ -128,12 +129,17 @@ public final class AgentStarter {
     if (!d.type().hasSidecar()) {
       return; // no mesh, or ambient: nothing to quit, nothing more to set up
     }
-    final QuitOnExit quit = config.quit == AgentConfig.QuitPolicy.NEVER ? null : new QuitOnExit(state, config, exit);
-    if (quit != null) {
+    if (config.quit != AgentConfig.QuitPolicy.NEVER) {
+      // On premain's path (a few ms), so that even a job that ends at once is covered.
+      QuitOnExit quit = new QuitOnExit(state, config, exit);
       try {
         Runtime.getRuntime().addShutdownHook(new Thread(quit, "mesh-probe-quit"));
       } catch (IllegalStateException shuttingDown) {
         return;
+      }
+      quit.hooks(ShutdownHooks.capture(inst));
+      if (config.quit == AgentConfig.QuitPolicy.AUTO || !config.quitOnFailure) {
+        watchExit();
       }
     }
     background(
@@ -141,12 +147,6 @@ public final class AgentStarter {
         new Runnable() {
           @Override
           public void run() {
-            if (quit != null) {
-              if (config.quit == AgentConfig.QuitPolicy.AUTO || !config.quitOnFailure) {
-                watchExit();
-              }
-              quit.hooks(ShutdownHooks.capture(inst));
-            }
             if (config.jmx) {
               registerMBean();
             }

@@ -12,6 +12,8 @@ import io.meshprobe.internal.Quitter;
 import io.meshprobe.internal.ReadinessCheck;
 import io.meshprobe.internal.Settings;
 import io.meshprobe.internal.Urls;
+import io.meshprobe.internal.status.StatusRefresher;
+import io.meshprobe.status.MeshStatus;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +71,7 @@ public final class MeshProbe implements AutoCloseable {
   private final Detector detector;
   private final ReadinessCheck readiness;
   private final Quitter quitter;
+  private final StatusRefresher status;
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
   private final Object detectLock = new Object();
   private final Object quitLock = new Object();
@@ -89,6 +92,7 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
+    this.status = new StatusRefresher(new Settings(builder.source), config, okHttp, this::detect, this::fireStatus);
     if (builder.listener != null) {
       listeners.add(builder.listener);
     }
@@ -306,6 +310,32 @@ public final class MeshProbe implements AutoCloseable {
     }
   }
 
+  /**
+   * The latest mesh status snapshot (mTLS mode, identity and certificate, port table, findings), or {@code null}
+   * before the first one is taken. Makes no call to the proxy: the first call starts a background refresh (a
+   * daemon thread, every {@code meshprobe.status.refresh}, default 30 s) and returns at once.
+   */
+  public @Nullable MeshStatus status() {
+    checkOpen();
+    return status.cached();
+  }
+
+  /** Takes a status snapshot now: detects the mesh (bounded by the detection window) and reads the proxy. */
+  public MeshStatus refreshStatus() {
+    checkOpen();
+    return status.refresh();
+  }
+
+  private void fireStatus(MeshStatus snapshot) {
+    for (MeshProbeListener l : listeners) {
+      try {
+        l.onStatus(snapshot);
+      } catch (RuntimeException e) {
+        Log.warn("listener " + l + " failed", e);
+      }
+    }
+  }
+
   /** Adds a listener for detection, wait and quit events. */
   public void addListener(MeshProbeListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -319,6 +349,7 @@ public final class MeshProbe implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    status.close();
     okHttp.close();
   }
 

@@ -13,4 +13,7 @@ public interface MeshProbeListener {
 
   /** The proxy was asked to quit (or the quit was skipped). Called once per probe. */
   default void onQuit(QuitResult result) {}
+
+  /** A new status snapshot was taken ({@link MeshProbe#refreshStatus()} or the background refresh). */
+  default void onStatus(io.meshprobe.status.MeshStatus status) {}
 }

@@ -10,7 +10,7 @@ public enum MeshProbeKey {
   DETECT_WINDOW(
       "meshprobe.detect.window",
       "5s",
-      "Inside Kubernetes, how long \"nothing listens yet\" may last before the verdict becomes \"no mesh\". Outside Kubernetes, or with pod annotations from the Downward API, the verdict is immediate."),
+      "How long \"nothing listens yet\" may last before the verdict becomes \"no mesh\". Applies inside Kubernetes (KUBERNETES_SERVICE_HOST set) when no pod annotations can be read, or anywhere once set explicitly; otherwise the verdict is immediate."),
   PODINFO_DIR("meshprobe.podinfo.dir", "/etc/podinfo", "Directory of Downward API files `annotations` and `labels`; they make the verdict certain and immediate."),
   WAIT_TIMEOUT("meshprobe.wait.timeout", "60s", "Longest wait for the proxy to be ready (the detection window counts towards it)."),
   WAIT_ON_TIMEOUT("meshprobe.wait.on-timeout", "continue", "continue (fail open: log and go on) or fail (throw ProxyNotReadyException)."),
@@ -27,7 +27,15 @@ public enum MeshProbeKey {
   LINKERD_ADMIN_URL("meshprobe.linkerd.admin-url", "http://127.0.0.1:4191", "linkerd-proxy's admin server."),
   HTTP_TIMEOUT("meshprobe.http.timeout", "1s", "Deadline of one call to the proxy, connect and body included."),
   HTTP_MAX_BODY("meshprobe.http.max-body", "64MiB", "Largest response body read from the proxy; a larger one is cut off and reported as an error."),
-  ADMIN_ALLOW_REMOTE("meshprobe.admin.allow-remote", "false", "Allow admin and quit URLs that are not loopback. Off by default: the proxy's admin API is pod-local.");
+  ADMIN_ALLOW_REMOTE("meshprobe.admin.allow-remote", "false", "Allow admin and quit URLs that are not loopback. Off by default: the proxy's admin API is pod-local."),
+  STATUS_REFRESH(
+      "meshprobe.status.refresh",
+      "30s",
+      "How often the cached mesh status (mTLS, identity, ports, findings) is refreshed in the background once asked for. 0 refreshes only on demand."),
+  PORTS(
+      "meshprobe.ports",
+      "",
+      "The app's inbound ports for the status port table, comma-separated. Empty: the ports the JVM listens on (from the agent), else the proxy's non-proxy inbound ports.");
 
   private final String key;
   private final String defaultValue;

@@ -5,6 +5,10 @@ import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeListener;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitResult;
+import io.meshprobe.status.Finding;
+import io.meshprobe.status.Identity;
+import io.meshprobe.status.MeshStatus;
+import io.meshprobe.status.PortStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +17,12 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -31,7 +40,16 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code meshprobe.proxy.ready} [{@code meshprobe_proxy_ready}]</td><td>gauge, 1 when the proxy was last seen ready, else 0</td></tr>
  *   <tr><td>{@code meshprobe.proxy.wait.time} [{@code meshprobe_proxy_wait_time_seconds}]</td><td>time gauge: how long the start-up wait took; tags {@code mesh}, {@code outcome}</td></tr>
  *   <tr><td>{@code meshprobe.proxy.quit} [{@code meshprobe_proxy_quit_total}]</td><td>counter of quit requests; tags {@code mesh}, {@code outcome}</td></tr>
+ *   <tr><td>{@code meshprobe.mtls.enabled} [{@code meshprobe_mtls_enabled}]</td><td>gauge: 1 when inbound mTLS is STRICT or PERMISSIVE, 0 when DISABLE, NaN when unknown</td></tr>
+ *   <tr><td>{@code meshprobe.identity.info} [{@code meshprobe_identity_info}]</td><td>gauge, always 1; tag {@code identity} (SPIFFE URI or Linkerd name)</td></tr>
+ *   <tr><td>{@code meshprobe.identity.cert.expiration.timestamp} [{@code meshprobe_identity_cert_expiration_timestamp_seconds}]</td><td>gauge: the workload certificate's notAfter, epoch seconds (shaped like Linkerd's); NaN when unknown</td></tr>
+ *   <tr><td>{@code meshprobe.port.info} [{@code meshprobe_port_info}]</td><td>gauge, always 1, one per app port; tags {@code port}, {@code protocol}, {@code mtls}</td></tr>
+ *   <tr><td>{@code meshprobe.findings} [{@code meshprobe_findings}]</td><td>gauge: how many findings of a code; tags {@code code}, {@code severity}</td></tr>
  * </table>
+ *
+ * The status meters read {@link MeshProbe#status()}'s cached snapshot, which binding starts refreshing in the
+ * background ({@code meshprobe.status.refresh}); {@code protocol}, {@code mtls} and {@code severity} are the
+ * lower-case enum names ({@code http}, {@code strict}, {@code warn}).
  *
  * Tag values are lower case: {@code mesh} is {@code istio}, {@code linkerd}, {@code consul}, {@code kuma},
  * {@code appmesh}, {@code osm}, {@code envoy} or {@code none}; {@code outcome} is the enum name of
@@ -43,6 +61,11 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
   static final String READY = "meshprobe.proxy.ready";
   static final String WAIT_TIME = "meshprobe.proxy.wait.time";
   static final String QUIT = "meshprobe.proxy.quit";
+  static final String MTLS_ENABLED = "meshprobe.mtls.enabled";
+  static final String IDENTITY_INFO = "meshprobe.identity.info";
+  static final String CERT_EXPIRATION = "meshprobe.identity.cert.expiration.timestamp";
+  static final String PORT_INFO = "meshprobe.port.info";
+  static final String FINDINGS = "meshprobe.findings";
 
   private final MeshProbe probe;
   private final Iterable<Tag> tags;
@@ -77,6 +100,50 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
     if (w != null) {
       b.waited(w);
     }
+    Gauge.builder(MTLS_ENABLED, this, m -> mtlsEnabled(m.cachedStatus()))
+        .tags(tags)
+        .description("1 when the mesh proxy accepts inbound mTLS (STRICT or PERMISSIVE), 0 when DISABLE, NaN when unknown")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(CERT_EXPIRATION, this, m -> certExpiration(m.cachedStatus()))
+        .tags(tags)
+        .baseUnit("seconds")
+        .description("When the workload certificate expires, in seconds since the epoch")
+        .strongReference(true)
+        .register(registry);
+    MeshStatus s = cachedStatus();
+    if (s != null) {
+      b.status(s);
+    }
+  }
+
+  private @Nullable MeshStatus cachedStatus() {
+    try {
+      return probe.status();
+    } catch (IllegalStateException closed) {
+      return null;
+    }
+  }
+
+  private static double mtlsEnabled(@Nullable MeshStatus s) {
+    if (s == null) {
+      return Double.NaN;
+    }
+    switch (s.mtls()) {
+      case STRICT:
+      case PERMISSIVE:
+        return 1;
+      case DISABLE:
+        return 0;
+      default:
+        return Double.NaN;
+    }
+  }
+
+  private static double certExpiration(@Nullable MeshStatus s) {
+    Identity id = s == null ? null : s.identity();
+    Instant notAfter = id == null ? null : id.notAfter();
+    return notAfter == null ? Double.NaN : notAfter.getEpochSecond();
   }
 
   /** Stops following the probe. Meters already registered stay in their registries. */
@@ -114,12 +181,22 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
         b.quit(result);
       }
     }
+
+    @Override
+    public void onStatus(MeshStatus status) {
+      for (Bound b : bound) {
+        b.status(status);
+      }
+    }
   }
 
   /** The meters of one registry. */
   private final class Bound {
     private final MeterRegistry registry;
     private final MultiGauge info;
+    private final MultiGauge identity;
+    private final MultiGauge ports;
+    private final MultiGauge findings;
     private volatile double waitedSeconds;
 
     Bound(MeterRegistry registry) {
@@ -129,6 +206,41 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
               .tags(tags)
               .description("The pod's mesh proxy: always 1, the tags say which")
               .register(registry);
+      this.identity =
+          MultiGauge.builder(IDENTITY_INFO).tags(tags).description("The workload identity: always 1, the tag says which").register(registry);
+      this.ports =
+          MultiGauge.builder(PORT_INFO)
+              .tags(tags)
+              .description("How the mesh proxy treats each app port: always 1, the tags say how")
+              .register(registry);
+      this.findings =
+          MultiGauge.builder(FINDINGS).tags(tags).description("Mesh set-up findings, by code and severity").register(registry);
+    }
+
+    void status(MeshStatus s) {
+      List<MultiGauge.Row<?>> ids = new ArrayList<>();
+      Identity id = s.identity();
+      if (id != null && id.name() != null) {
+        ids.add(MultiGauge.Row.of(Tags.of("identity", id.name()), 1));
+      }
+      identity.register(ids, true);
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      for (PortStatus p : s.ports()) {
+        rows.add(
+            MultiGauge.Row.of(Tags.of("port", Integer.toString(p.port()), "protocol", lower(p.protocol()), "mtls", lower(p.mtls())), 1));
+      }
+      ports.register(rows, true);
+      Map<List<String>, Integer> counts = new LinkedHashMap<>();
+      for (Finding f : s.findings()) {
+        List<String> key = Arrays.asList(f.code(), lower(f.severity()));
+        Integer n = counts.get(key);
+        counts.put(key, n == null ? 1 : n + 1);
+      }
+      List<MultiGauge.Row<?>> found = new ArrayList<>();
+      for (Map.Entry<List<String>, Integer> c : counts.entrySet()) {
+        found.add(MultiGauge.Row.of(Tags.of("code", c.getKey().get(0), "severity", c.getKey().get(1)), c.getValue()));
+      }
+      findings.register(found, true);
     }
 
     void info(Detection d) {

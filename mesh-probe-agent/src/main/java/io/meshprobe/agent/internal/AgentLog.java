@@ -1,0 +1,71 @@
+package io.meshprobe.agent.internal;
+
+import java.util.Locale;
+
+/**
+ * The agent's log: one line per event on stderr, prefixed {@code mesh-probe: }. Never stdout (apps print data
+ * there) and never a logging framework: in premain the app's logging is not configured yet, and initialising
+ * {@code java.util.logging} early breaks apps that install their own {@code LogManager}.
+ *
+ * <p>Level {@code meshprobe.log.level} = {@code off|error|warn|info|debug}, default {@code info}: one line when a
+ * proxy is found and one when it is asked to quit, nothing at all without a mesh. The library's own messages
+ * (relocated into the jar, see {@code io.meshprobe.agent.shaded.meshprobe.internal.Log}) come here too: its
+ * warnings as warnings, its progress lines at debug.
+ */
+public final class AgentLog {
+  static final int OFF = 0;
+  static final int ERROR = 1;
+  static final int WARN = 2;
+  static final int INFO = 3;
+  static final int DEBUG = 4;
+
+  private static volatile int level = parse(System.getProperty("meshprobe.log.level", System.getenv("MESHPROBE_LOG_LEVEL")));
+
+  private AgentLog() {}
+
+  static int parse(String value) {
+    if (value == null) {
+      return INFO;
+    }
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "off":
+        return OFF;
+      case "error":
+        return ERROR;
+      case "warn":
+      case "warning":
+        return WARN;
+      case "debug":
+      case "trace":
+        return DEBUG;
+      default:
+        return INFO;
+    }
+  }
+
+  public static boolean isDebug() {
+    return level >= DEBUG;
+  }
+
+  public static void error(String message) {
+    print(ERROR, message);
+  }
+
+  public static void warn(String message) {
+    print(WARN, message);
+  }
+
+  public static void info(String message) {
+    print(INFO, message);
+  }
+
+  public static void debug(String message) {
+    print(DEBUG, message);
+  }
+
+  private static void print(int at, String message) {
+    if (level >= at) {
+      System.err.println(message.startsWith("mesh-probe: ") ? message : "mesh-probe: " + message);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.meshprobe.agent.internal;
+
+import io.meshprobe.Detection;
+import io.meshprobe.MeshProbe;
+import io.meshprobe.MeshProbeException;
+import io.meshprobe.WaitOutcome;
+import io.meshprobe.WaitResult;
+import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
+
+/**
+ * Everything the agent does after {@code MeshProbeAgent} has decided to go on. Called by name, so the premain
+ * class links no library type.
+ *
+ * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
+ * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
+ * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the exit-status patch
+ * are set up right away (a job may end at once), JMX on the daemon thread {@code mesh-probe-init}; without a
+ * mesh, none of it.
+ */
+public final class AgentStarter {
+  static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
+
+  private final Instrumentation inst;
+  private final AgentConfig config;
+  private final MeshProbe probe;
+  private final AgentState state;
+  private final JdkPatcher patcher = new JdkPatcher();
+  private final ExitWatch exit = new ExitWatch(Thread.currentThread());
+
+  private AgentStarter(Instrumentation inst, AgentConfig config, MeshProbe probe) {
+    this.inst = inst;
+    this.config = config;
+    this.probe = probe;
+    this.state = new AgentState(config, probe);
+  }
+
+  /** Starts the agent; {@code attached} when loaded into a running JVM (no start-up wait then). */
+  public static void start(Instrumentation inst, boolean attached) throws Exception {
+    AgentConfig config = AgentConfig.read();
+    if (config.meshNone) {
+      AgentLog.debug("meshprobe.mesh=none: nothing to wait for or quit");
+      return;
+    }
+    new AgentStarter(inst, config, MeshProbe.create()).run(attached);
+  }
+
+  private void run(boolean attached) throws Exception {
+    probe.addListener(state);
+    inst.addTransformer(patcher, true);
+    if (config.metrics) {
+      MicrometerBridge bridge = new MicrometerBridge(state);
+      state.metrics = bridge;
+      patcher.enableMetrics(bridge);
+    }
+    AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
+    switch (mode) {
+      case BLOCK:
+        verdict(awaitReady(), true);
+        break;
+      case GATE:
+        gate();
+        break;
+      default:
+        background(
+            "mesh-probe-detect",
+            new Runnable() {
+              @Override
+              public void run() {
+                verdict(probe.detect(), false);
+              }
+            });
+    }
+  }
+
+  private WaitResult awaitReady() {
+    try {
+      return probe.awaitReady();
+    } catch (MeshProbeException e) {
+      // meshprobe.wait.on-timeout=fail: an agent cannot fail the JVM (it never exits it); say so loudly.
+      AgentLog.error(e.getMessage() + "; the agent never stops the JVM, so the app starts anyway");
+      WaitResult w = probe.lastWait();
+      if (w == null) {
+        throw e;
+      }
+      return w;
+    }
+  }
+
+  private void gate() throws Exception {
+    final Gate gate = new Gate(System.nanoTime() + probe.waitTimeout().toNanos());
+    System.getProperties().put(JdkPatcher.CONNECT, gate);
+    patcher.enableGate();
+    patcher.patchLoaded(inst, JdkPatcher.SOCKET, JdkPatcher.SOCKET_CHANNEL);
+    Thread waiter =
+        daemon(
+            "mesh-probe-wait",
+            new Runnable() {
+              @Override
+              public void run() {
+                WaitResult r;
+                try {
+                  r = awaitReady();
+                } finally {
+                  gate.open();
+                  System.getProperties().remove(JdkPatcher.CONNECT);
+                }
+                if (gate.held() > 0) {
+                  AgentLog.debug(gate.held() + " outbound connects waited for the proxy");
+                }
+                verdict(r, true);
+              }
+            });
+    gate.waiter(waiter);
+    waiter.start();
+  }
+
+  private void verdict(Object result, boolean waited) {
+    Detection d = result instanceof WaitResult ? ((WaitResult) result).detection() : (Detection) result;
+    if (waited) {
+      WaitResult w = (WaitResult) result;
+      if (w.outcome() == WaitOutcome.READY) {
+        AgentLog.info(w.message() + " (meshprobe.wait.mode=" + state.getWaitMode() + ")");
+      } else if (w.outcome() != WaitOutcome.NO_PROXY) {
+        AgentLog.warn(w.message() + "; the app goes on without it");
+      }
+    }
+    if (!d.type().hasSidecar()) {
+      return; // no mesh, or ambient: nothing to quit, nothing more to set up
+    }
+    if (config.quit != AgentConfig.QuitPolicy.NEVER) {
+      // On premain's path (a few ms), so that even a job that ends at once is covered.
+      QuitOnExit quit = new QuitOnExit(state, config, exit);
+      try {
+        Runtime.getRuntime().addShutdownHook(new Thread(quit, "mesh-probe-quit"));
+      } catch (IllegalStateException shuttingDown) {
+        return;
+      }
+      quit.hooks(ShutdownHooks.capture(inst));
+      if (config.quit == AgentConfig.QuitPolicy.AUTO || !config.quitOnFailure) {
+        watchExit();
+      }
+    }
+    background(
+        "mesh-probe-init",
+        new Runnable() {
+          @Override
+          public void run() {
+            if (config.jmx) {
+              registerMBean();
+            }
+            ListeningPorts.read();
+          }
+        });
+  }
+
+  private void watchExit() {
+    try {
+      System.getProperties().put(JdkPatcher.EXIT, exit);
+      patcher.enableExit();
+      patcher.patchLoaded(inst, JdkPatcher.SHUTDOWN, JdkPatcher.THREAD);
+      if (patcher.isPatched(JdkPatcher.SHUTDOWN)) {
+        exit.installed();
+      }
+    } catch (Throwable t) {
+      AgentLog.debug("cannot watch the exit status (" + t + "); every exit counts as a normal end");
+    }
+  }
+
+  private void registerMBean() {
+    try {
+      ManagementFactory.getPlatformMBeanServer().registerMBean(state, new ObjectName(MBEAN_NAME));
+    } catch (Throwable t) {
+      AgentLog.debug("MXBean " + MBEAN_NAME + " not registered: " + t);
+    }
+  }
+
+  private static void background(String name, Runnable r) {
+    daemon(name, r).start();
+  }
+
+  private static Thread daemon(String name, final Runnable r) {
+    Thread t =
+        new Thread(
+            new Runnable() {
+              @Override
+              public void run() {
+                try {
+                  r.run();
+                } catch (Throwable e) {
+                  AgentLog.warn(Thread.currentThread().getName() + " failed: " + e);
+                }
+              }
+            },
+            name);
+    t.setDaemon(true);
+    return t;
+  }
+}

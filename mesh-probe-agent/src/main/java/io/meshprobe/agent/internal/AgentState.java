@@ -1,0 +1,129 @@
+package io.meshprobe.agent.internal;
+
+import io.meshprobe.Detection;
+import io.meshprobe.MeshProbe;
+import io.meshprobe.MeshProbeListener;
+import io.meshprobe.QuitResult;
+import io.meshprobe.WaitResult;
+import java.util.Locale;
+
+/** What the agent knows, for the MXBean and the meters. Fed by the probe's listener. */
+final class AgentState implements MeshProbeMXBean, MeshProbeListener {
+  private final AgentConfig config;
+  private final MeshProbe probe;
+  private volatile Detection detection;
+  private volatile WaitResult waited;
+  private volatile QuitResult quit;
+  volatile MicrometerBridge metrics;
+
+  AgentState(AgentConfig config, MeshProbe probe) {
+    this.config = config;
+    this.probe = probe;
+  }
+
+  MeshProbe probe() {
+    return probe;
+  }
+
+  Detection detection() {
+    Detection d = detection;
+    return d != null ? d : probe.lastDetection();
+  }
+
+  WaitResult waited() {
+    return waited;
+  }
+
+  QuitResult quit() {
+    return quit;
+  }
+
+  @Override
+  public void onDetected(Detection d) {
+    detection = d;
+    MicrometerBridge m = metrics;
+    if (m != null) {
+      m.changed();
+    }
+  }
+
+  @Override
+  public void onWaitFinished(WaitResult result) {
+    waited = result;
+    MicrometerBridge m = metrics;
+    if (m != null) {
+      m.changed();
+    }
+  }
+
+  @Override
+  public void onQuit(QuitResult result) {
+    quit = result;
+    MicrometerBridge m = metrics;
+    if (m != null) {
+      m.changed();
+    }
+  }
+
+  @Override
+  public String getMesh() {
+    Detection d = detection();
+    return d == null ? "" : d.mesh();
+  }
+
+  @Override
+  public String getProxy() {
+    Detection d = detection();
+    return d == null ? "" : d.proxy();
+  }
+
+  @Override
+  public String getProxyVersion() {
+    Detection d = detection();
+    return d == null || d.version() == null ? "" : d.version();
+  }
+
+  @Override
+  public boolean isReady() {
+    return probe.isReady();
+  }
+
+  @Override
+  public String getWaitMode() {
+    return config.waitMode.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public String getWaitOutcome() {
+    WaitResult w = waited;
+    return w == null ? "" : w.outcome().name();
+  }
+
+  @Override
+  public long getWaitMillis() {
+    WaitResult w = waited;
+    return w == null ? -1 : w.waited().toMillis();
+  }
+
+  @Override
+  public String getQuitPolicy() {
+    return config.quit.name().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public String getQuitOutcome() {
+    QuitResult q = quit;
+    return q == null ? "" : q.outcome().name();
+  }
+
+  @Override
+  public String getDetection() {
+    Detection d = detection();
+    return d == null ? "" : d.toString();
+  }
+
+  @Override
+  public int[] getListeningPorts() {
+    return ListeningPorts.read();
+  }
+}

@@ -1,0 +1,137 @@
+package io.meshprobe.internal.status;
+
+import io.meshprobe.Detection;
+import io.meshprobe.MeshType;
+import io.meshprobe.internal.AdminHttp;
+import io.meshprobe.internal.OkHttpAdmin;
+import io.meshprobe.status.MeshStatus;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads the live status from the pod's proxy with the probe's OkHttp client (streamed, capped, off the start-up
+ * path) and derives a {@link MeshStatus}.
+ *
+ * <p>Envoy / Istio: {@code /server_info} (node, version), then the inbound listener only:
+ * {@code /config_dump?resource=dynamic_listeners&name_regex=virtualInbound}, falling back to
+ * {@code ?mask=dynamic_listeners,static_listeners} and then the whole dump (old Envoys, pre-1.3 per-IP listeners);
+ * then {@code /certs}, and Istio's secrets dump when {@code /certs} names no workload certificate; then Istio's
+ * standard metrics for the observed mTLS share. Linkerd: {@code /env.json} and {@code /metrics}.
+ */
+public final class StatusFetcher {
+  /**
+   * System property through which the agent tells which ports this JVM listens on (comma-separated). The agent
+   * may update it while the app opens ports; it is read on every refresh.
+   */
+  public static final String LISTEN_PORTS_PROPERTY = "meshprobe.agent.listen-ports";
+
+  static final String INBOUND_ONLY = "/config_dump?resource=dynamic_listeners&name_regex=virtualInbound";
+  static final String LISTENERS_ONLY = "/config_dump?mask=dynamic_listeners,static_listeners";
+  static final String WHOLE_DUMP = "/config_dump";
+  static final String SECRETS_ONLY = "/config_dump?mask=dynamic_active_secrets";
+  static final String ISTIO_STATS = "/stats/prometheus?usedonly&filter=istio_(requests|tcp_connections_opened)_total";
+
+  private final OkHttpAdmin http;
+  private final String istioAdminUrl;
+  private final String linkerdAdminUrl;
+
+  public StatusFetcher(OkHttpAdmin http, String istioAdminUrl, String linkerdAdminUrl) {
+    this.http = http;
+    this.istioAdminUrl = istioAdminUrl;
+    this.linkerdAdminUrl = linkerdAdminUrl;
+  }
+
+  /** Reads what the proxy of {@code d} tells and derives the status. Never throws for an unreachable proxy: notes say what failed. */
+  public MeshStatus fetch(Detection d, Derivation.AppPorts ports) {
+    Evidence e = new Evidence();
+    switch (d.type()) {
+      case ISTIO_SIDECAR:
+        envoy(istioAdminUrl, true, e);
+        break;
+      case ENVOY:
+        String admin = d.adminUrl();
+        if (admin == null) {
+          e.note("the Envoy admin API was not found");
+        } else {
+          envoy(admin, false, e);
+        }
+        break;
+      case LINKERD:
+        read(linkerdAdminUrl + "/env.json", e);
+        read(linkerdAdminUrl + "/metrics", e);
+        break;
+      default:
+        break;
+    }
+    return Derivation.derive(e, d, ports, Instant.now());
+  }
+
+  private void envoy(String admin, boolean istio, Evidence e) {
+    read(admin + "/server_info", e);
+    for (String query : new String[] {INBOUND_ONLY, LISTENERS_ONLY, WHOLE_DUMP}) {
+      if (read(admin + query, e) && (e.virtualInbound != null || !e.perIpInbound.isEmpty())) {
+        break;
+      }
+    }
+    read(admin + "/certs", e);
+    if (istio && (e.cert == null || e.cert.identity == null)) {
+      read(admin + SECRETS_ONLY, e);
+    }
+    if (istio) {
+      read(admin + ISTIO_STATS, e);
+    }
+  }
+
+  /** GETs one payload into the evidence; a failure becomes a note. */
+  private boolean read(final String url, final Evidence e) {
+    try {
+      http.get(
+          url,
+          body -> {
+            if (url.endsWith("/metrics") || url.contains("/stats/prometheus")) {
+              PromText.read(new InputStreamReader(body, StandardCharsets.UTF_8), e);
+            } else {
+              JsonPayloads.read(body, e);
+            }
+            return null;
+          });
+      e.sources.add(url);
+      return true;
+    } catch (IOException ex) {
+      e.note("GET " + url + ": " + AdminHttp.describe(ex));
+      return false;
+    } catch (RuntimeException ex) {
+      e.note("GET " + url + ": " + ex);
+      return false;
+    }
+  }
+
+  /** Ports from a comma-separated list; junk is ignored. */
+  public static List<Integer> parsePorts(@Nullable String csv) {
+    if (csv == null || csv.trim().isEmpty()) {
+      return Collections.emptyList();
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int p : Derivation.ports(csv)) {
+      if (p > 0 && p < 65536) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** The JVM's listening ports as last published by the agent ({@value #LISTEN_PORTS_PROPERTY}). */
+  public static List<Integer> listenPorts() {
+    return parsePorts(System.getProperty(LISTEN_PORTS_PROPERTY));
+  }
+
+  static boolean isLinkerd(Detection d) {
+    return d.type() == MeshType.LINKERD;
+  }
+}

@@ -1,0 +1,1066 @@
+package io.meshprobe.testkit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URLDecoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fake service-mesh sidecar: a real HTTP server on real local ports that impersonates the Istio sidecar
+ * (pilot-agent status server, Envoy readiness listener, Envoy admin), the Linkerd proxy admin server or a
+ * generic Envoy admin, serving payloads recorded from the real proxies (see {@code fixtures/SOURCES.md}).
+ *
+ * <p>Lifecycle, as a real pod sees it: <em>not listening</em> (connection refused) &rarr; <em>listening, not
+ * ready</em> (503) &rarr; <em>ready</em> (200) &rarr; <em>stopped</em> after a quit call or {@link #close()}.
+ * When it turns ready it logs one line containing {@code READY epochMillis=<currentTimeMillis>} so another
+ * process can measure how fast a client noticed.
+ *
+ * <pre>{@code
+ * try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().readyAfter(Duration.ofMillis(300)).start()) {
+ *     String readyUrl = sidecar.url(SidecarPort.ISTIO_READINESS) + "/healthz/ready";
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>The HTTP server is written on plain {@link java.net.ServerSocket} rather than the JDK's
+ * {@code HttpServer}: only raw sockets can send a TCP reset, a garbage status line, or headers followed by
+ * silence, which {@link Fault} scripting needs. One accept thread per port and one thread per connection, all
+ * daemon threads named {@code fake-sidecar-*}; {@link #close()} releases every port and joins every thread,
+ * even with connections hanging.
+ *
+ * <p>It never parses what it serves with mesh-probe-api code: it is the independent check on those parsers.
+ */
+public final class FakeSidecar implements AutoCloseable {
+
+  static final String ISTIO_CONFIG_DUMP = "istio/sidecar-1.3-productpage-permissive-http.config_dump.json";
+  static final String ENVOY_CONFIG_DUMP = "istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json";
+  static final String CERTS = "other/appmesh-envoy-certs-spire-svid.json";
+  static final String SERVER_INFO = "envoy/server_info.docs-example.json";
+  static final String STATS_LIVE = "envoy/stats-readiness-filter-live.istio-test.txt";
+  static final String STATS_PREINIT = "envoy/stats-readiness-filter-preinit.istio-test.txt";
+  static final String LINKERD_METRICS = "linkerd/proxy-metrics-2022-sample.prom.txt";
+
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private static final Map<SidecarPort, Set<String>> PATHS = new EnumMap<SidecarPort, Set<String>>(SidecarPort.class);
+  private static final Set<String> ENVOY_MUTATIONS =
+      new HashSet<String>(Arrays.asList("/quitquitquit", "/healthcheck/fail", "/healthcheck/ok"));
+
+  static {
+    PATHS.put(SidecarPort.ISTIO_STATUS, paths("/healthz/ready", "/quitquitquit", "/drain", "/stats/prometheus", "/metrics"));
+    PATHS.put(SidecarPort.ISTIO_READINESS, paths("/healthz/ready"));
+    PATHS.put(SidecarPort.ENVOY_ADMIN, paths("/ready", "/server_info", "/config_dump", "/certs", "/stats",
+        "/stats/prometheus", "/quitquitquit", "/healthcheck/fail", "/healthcheck/ok"));
+    PATHS.put(SidecarPort.LINKERD_ADMIN, paths("/ready", "/live", "/metrics", "/shutdown", "/env.json"));
+  }
+
+  private static Set<String> paths(String... p) {
+    return Collections.unmodifiableSet(new HashSet<String>(Arrays.asList(p)));
+  }
+
+  private static final String ENVOY_HELP = "invalid path. admin commands are:\n"
+      + "  /certs: print certs on machine\n"
+      + "  /config_dump: dump current Envoy configs (experimental)\n"
+      + "  /healthcheck/fail (POST): cause the server to fail health checks\n"
+      + "  /healthcheck/ok (POST): cause the server to pass health checks\n"
+      + "  /quitquitquit (POST): exit the server\n"
+      + "  /ready: print server state, return 200 if LIVE, otherwise return 503\n"
+      + "  /server_info: print server version/status information\n"
+      + "  /stats: print server stats\n"
+      + "  /stats/prometheus: print server stats in prometheus format\n";
+
+  private final int id = IDS.incrementAndGet();
+  private final Personality personality;
+  private final EnumMap<SidecarPort, Integer> configuredPorts;
+  private final InetAddress bindAddress;
+  private final Duration readyAfter;
+  private final boolean readyManually;
+  private final Duration listenAfter;
+  private final boolean listenManually;
+  private final Map<String, Fault> faults;
+  private final boolean shutdownEnabled;
+  private final boolean stopOnQuit;
+  private final boolean logRequests;
+  private final PrintStream log;
+
+  private final byte[] configDump;
+  private final byte[] certs;
+  private final String serverInfoTemplate;
+
+  private final Object lock = new Object();
+  private final List<RecordedRequest> requests = new ArrayList<RecordedRequest>();
+  private final EnumMap<SidecarPort, MiniHttpServer> servers = new EnumMap<SidecarPort, MiniHttpServer>(SidecarPort.class);
+  private final EnumMap<SidecarPort, Integer> actualPorts = new EnumMap<SidecarPort, Integer>(SidecarPort.class);
+  private final Map<String, AtomicLong> flapCounters = new ConcurrentHashMap<String, AtomicLong>();
+  private final CountDownLatch stoppedLatch = new CountDownLatch(1);
+
+  private volatile boolean ready;
+  private volatile boolean draining;
+  private volatile Long readyAt;
+  private volatile long listeningSinceNanos;
+  private boolean started;
+  private boolean listening;
+  private boolean stopping;
+  private ScheduledExecutorService scheduler;
+  private Thread stopper;
+
+  private FakeSidecar(Builder b) {
+    this.personality = b.personality;
+    this.configuredPorts = new EnumMap<SidecarPort, Integer>(b.ports);
+    try {
+      this.bindAddress = InetAddress.getByName(b.bindAddress);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bad bind address " + b.bindAddress, e);
+    }
+    this.readyAfter = b.readyAfter;
+    this.readyManually = b.readyManually;
+    this.listenAfter = b.listenAfter;
+    this.listenManually = b.listenManually;
+    this.faults = Collections.unmodifiableMap(new LinkedHashMap<String, Fault>(b.faults));
+    this.shutdownEnabled = b.shutdownEnabled;
+    this.stopOnQuit = b.stopOnQuit;
+    this.logRequests = b.logRequests;
+    this.log = b.log;
+    for (String path : faults.keySet()) {
+      if (portsServing(path).isEmpty()) {
+        throw new IllegalArgumentException("fault on " + path + ": no " + personality.id()
+            + " port serves that path");
+      }
+    }
+    if (personality.has(SidecarPort.ENVOY_ADMIN)) {
+      String dumpName = b.configDump != null ? b.configDump
+          : personality == Personality.ISTIO ? ISTIO_CONFIG_DUMP : ENVOY_CONFIG_DUMP;
+      byte[] dump = Payloads.fixture(dumpName);
+      String text = null;
+      if (b.istioVersion != null) {
+        text = Payloads.withIstioVersion(new String(dump, StandardCharsets.UTF_8), b.istioVersion);
+      }
+      if (b.nativeSidecar) {
+        text = Payloads.withNativeSidecar(text != null ? text : new String(dump, StandardCharsets.UTF_8));
+      }
+      this.configDump = text == null ? dump : text.getBytes(StandardCharsets.UTF_8);
+      this.certs = Payloads.fixture(b.certs);
+      String info = Payloads.fixtureText(SERVER_INFO);
+      if (personality == Personality.ISTIO) {
+        String node = Payloads.bootstrapNode(text != null ? text : new String(dump, StandardCharsets.UTF_8));
+        if (node != null) {
+          info = Payloads.replaceTopLevelValue(info, "node", node);
+        }
+      }
+      this.serverInfoTemplate = info;
+    } else {
+      this.configDump = null;
+      this.certs = null;
+      this.serverInfoTemplate = null;
+    }
+  }
+
+  /** A builder for an Istio sidecar: Envoy admin 15000, pilot-agent 15020, Envoy readiness 15021. */
+  public static Builder istio() {
+    return new Builder(Personality.ISTIO);
+  }
+
+  /** A builder for a Linkerd proxy: admin server 4191. */
+  public static Builder linkerd() {
+    return new Builder(Personality.LINKERD);
+  }
+
+  /** A builder for a generic Envoy (Kuma, App Mesh, Consul...): admin only, 9901 by default. */
+  public static Builder envoy() {
+    return new Builder(Personality.ENVOY);
+  }
+
+  /** A builder for {@code personality}. */
+  public static Builder builder(Personality personality) {
+    return new Builder(personality);
+  }
+
+  /** Which proxy this fakes. */
+  public Personality personality() {
+    return personality;
+  }
+
+  /**
+   * Starts: opens the ports at once, unless {@link Builder#listenAfter} or {@link Builder#listenManually} was
+   * set (free ports are then chosen now, so {@link #port} and {@link #url} work, but refuse connections).
+   * Calling it again does nothing.
+   *
+   * @return this
+   * @throws UncheckedIOException if a port cannot be bound
+   */
+  public FakeSidecar start() {
+    synchronized (lock) {
+      if (stopping) {
+        throw new IllegalStateException("this fake sidecar was stopped; build a new one");
+      }
+      if (started) {
+        return this;
+      }
+      started = true;
+      if (listenManually || listenAfter != null) {
+        reserveFreePorts();
+        if (!listenManually) {
+          schedule(new Runnable() {
+            @Override
+            public void run() {
+              startListening();
+            }
+          }, listenAfter);
+        }
+      } else {
+        startListening();
+      }
+    }
+    return this;
+  }
+
+  /** Opens the ports now, if they are not open yet, and starts the readiness clock. */
+  public void startListening() {
+    synchronized (lock) {
+      if (stopping) {
+        throw new IllegalStateException("this fake sidecar was stopped");
+      }
+      started = true;
+      if (listening) {
+        return;
+      }
+      try {
+        for (final SidecarPort p : personality.ports()) {
+          Integer reserved = actualPorts.get(p);
+          int want = reserved != null ? reserved : configuredPorts.get(p);
+          MiniHttpServer server = MiniHttpServer.start(bindAddress, want, threadPrefix(), style(p),
+              new MiniHttpServer.Handler() {
+                @Override
+                public void handle(MiniHttpServer.Exchange exchange) throws IOException {
+                  FakeSidecar.this.handle(p, exchange);
+                }
+              });
+          servers.put(p, server);
+          actualPorts.put(p, server.port());
+        }
+      } catch (IOException e) {
+        for (MiniHttpServer s : servers.values()) {
+          s.close();
+        }
+        servers.clear();
+        throw new UncheckedIOException("fake-sidecar " + personality.id() + ": cannot bind " + bindAddress
+            .getHostAddress() + " ports " + configuredPorts + ": " + e.getMessage(), e);
+      }
+      listening = true;
+      listeningSinceNanos = System.nanoTime();
+      for (SidecarPort p : personality.ports()) {
+        log(p + " listening on " + url(p));
+      }
+      if (!readyManually) {
+        if (readyAfter.isZero() || readyAfter.isNegative()) {
+          becomeReady();
+        } else {
+          schedule(new Runnable() {
+            @Override
+            public void run() {
+              becomeReady();
+            }
+          }, readyAfter);
+        }
+      }
+    }
+  }
+
+  /** Turns ready now and logs the {@code READY epochMillis=...} line (once per transition). */
+  public void becomeReady() {
+    synchronized (lock) {
+      if (ready || stopping) {
+        return;
+      }
+      long now = System.currentTimeMillis();
+      readyAt = now;
+      ready = true;
+      log("READY epochMillis=" + now);
+    }
+  }
+
+  /**
+   * Turns not ready again. Real Istio and Linkerd latch readiness (once ready they stay ready); this exists for
+   * flapping and regression tests.
+   */
+  public void becomeNotReady() {
+    synchronized (lock) {
+      if (ready) {
+        ready = false;
+        log("not ready again (becomeNotReady)");
+      }
+    }
+  }
+
+  /** True while the sidecar reports ready. */
+  public boolean isReady() {
+    return ready;
+  }
+
+  /** When it last turned ready ({@link System#currentTimeMillis()}), or null if it never did. */
+  public Long readyAtEpochMillis() {
+    return readyAt;
+  }
+
+  /**
+   * The actual port number of {@code port}: the bound one, the one reserved for a delayed listen, or the
+   * configured fixed one.
+   *
+   * @throws IllegalArgumentException if this personality has no such port
+   * @throws IllegalStateException if a free port was asked for and {@link #start()} has not chosen it yet
+   */
+  public int port(SidecarPort port) {
+    if (!personality.has(port)) {
+      throw new IllegalArgumentException(personality + " has no " + port + " port (it has " + personality.ports() + ")");
+    }
+    synchronized (lock) {
+      Integer actual = actualPorts.get(port);
+      if (actual != null) {
+        return actual;
+      }
+      int configured = configuredPorts.get(port);
+      if (configured == 0) {
+        throw new IllegalStateException("free port for " + port + " is chosen by start()");
+      }
+      return configured;
+    }
+  }
+
+  /** Base URL of {@code port}, e.g. {@code http://127.0.0.1:15020} or {@code http://[::1]:15020}. */
+  public String url(SidecarPort port) {
+    return "http://" + urlHost() + ":" + port(port);
+  }
+
+  private String urlHost() {
+    if (bindAddress.isAnyLocalAddress()) {
+      return bindAddress instanceof Inet6Address ? "[::1]" : "127.0.0.1";
+    }
+    if (bindAddress instanceof Inet6Address) {
+      return bindAddress.isLoopbackAddress() ? "[::1]" : "[" + bindAddress.getHostAddress() + "]";
+    }
+    return bindAddress.getHostAddress();
+  }
+
+  /** Every request received so far, in arrival order (a snapshot; faulted requests included). */
+  public List<RecordedRequest> requests() {
+    synchronized (requests) {
+      return Collections.unmodifiableList(new ArrayList<RecordedRequest>(requests));
+    }
+  }
+
+  /**
+   * The first request (already received or still to come) with this method and path, waiting up to
+   * {@code timeout}.
+   *
+   * @param method e.g. {@code POST}, case-insensitive; null matches any method
+   * @param path the path; a query part, if given, is ignored
+   * @return the request, or null on timeout
+   */
+  public RecordedRequest awaitRequest(String method, String path, Duration timeout) throws InterruptedException {
+    int q = path.indexOf('?');
+    String wanted = q < 0 ? path : path.substring(0, q);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (requests) {
+      int checked = 0;
+      while (true) {
+        for (; checked < requests.size(); checked++) {
+          RecordedRequest r = requests.get(checked);
+          if ((method == null || method.equalsIgnoreCase(r.method())) && wanted.equals(r.path())) {
+            return r;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        TimeUnit.NANOSECONDS.timedWait(requests, left);
+      }
+    }
+  }
+
+  /** True once the sidecar has stopped (after a quit call, or {@link #close()}) and released its ports. */
+  public boolean isStopped() {
+    return stoppedLatch.getCount() == 0;
+  }
+
+  /** Waits until the sidecar has stopped; true if it did within {@code timeout}. */
+  public boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stoppedLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Stops everything: closes every port and connection (hanging ones included) and waits for all its threads.
+   * Idempotent; also waits for a stop already begun by a quit call.
+   */
+  @Override
+  public void close() {
+    shutdown("closed");
+    Thread t;
+    synchronized (lock) {
+      t = stopper;
+    }
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(10000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    synchronized (lock) {
+      return "FakeSidecar[" + personality.id() + " #" + id + " ports=" + actualPorts + " ready=" + ready
+          + (isStopped() ? " stopped" : "") + "]";
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** Every thread of this instance has a name starting with this ({@code fake-sidecar-<id>-}). */
+  String threadNamePrefix() {
+    return "fake-sidecar-" + id + "-";
+  }
+
+  private void shutdown(String reason) {
+    List<MiniHttpServer> toClose;
+    ScheduledExecutorService sched;
+    synchronized (lock) {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
+      listening = false;
+      toClose = new ArrayList<MiniHttpServer>(servers.values());
+      servers.clear();
+      sched = scheduler;
+      scheduler = null;
+    }
+    if (sched != null) {
+      sched.shutdownNow();
+      try {
+        sched.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (MiniHttpServer s : toClose) {
+      s.close();
+    }
+    log("stopped (" + reason + ")");
+    stoppedLatch.countDown();
+  }
+
+  /** A quit endpoint was called and answered: stop soon, from another thread, unless stopOnQuit(false). */
+  private void quit(String what) {
+    if (!stopOnQuit) {
+      log(what + " answered; lingering (stopOnQuit=false)");
+      return;
+    }
+    synchronized (lock) {
+      if (stopping || stopper != null) {
+        return;
+      }
+      final String reason = what;
+      stopper = new Thread(new Runnable() {
+        @Override
+        public void run() {
+          shutdown(reason);
+        }
+      }, threadPrefix() + "-stopper");
+      stopper.setDaemon(true);
+      stopper.start();
+    }
+  }
+
+  private void schedule(final Runnable task, Duration delay) {
+    synchronized (lock) {
+      if (stopping) {
+        return;
+      }
+      if (scheduler == null) {
+        final String name = threadPrefix() + "-timer";
+        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, new ThreadFactory() {
+          @Override
+          public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+          }
+        });
+        exec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        scheduler = exec;
+      }
+      scheduler.schedule(new Runnable() {
+        @Override
+        public void run() {
+          try {
+            synchronized (lock) {
+              if (stopping) {
+                return;
+              }
+            }
+            task.run();
+          } catch (RuntimeException e) {
+            log("scheduled step failed: " + e.getMessage());
+          }
+        }
+      }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void reserveFreePorts() {
+    for (SidecarPort p : personality.ports()) {
+      if (configuredPorts.get(p) == 0 && !actualPorts.containsKey(p)) {
+        try (ServerSocket probe = new ServerSocket(0, 1, bindAddress)) {
+          actualPorts.put(p, probe.getLocalPort());
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot find a free port on " + bindAddress.getHostAddress(), e);
+        }
+      }
+    }
+  }
+
+  private String threadPrefix() {
+    return "fake-sidecar-" + id + "-" + personality.id();
+  }
+
+  private static Response.Style style(SidecarPort p) {
+    switch (p) {
+      case ISTIO_STATUS:
+        return Response.Style.GO;
+      case ISTIO_READINESS:
+        return Response.Style.ENVOY_ROUTE;
+      case ENVOY_ADMIN:
+        return Response.Style.ENVOY_ADMIN;
+      default:
+        return Response.Style.HYPER;
+    }
+  }
+
+  private List<SidecarPort> portsServing(String path) {
+    List<SidecarPort> out = new ArrayList<SidecarPort>();
+    for (SidecarPort p : personality.ports()) {
+      if (PATHS.get(p).contains(path)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  private void log(String message) {
+    log.println("fake-sidecar: " + personality.id() + " " + message);
+  }
+
+  private void record(RecordedRequest r) {
+    synchronized (requests) {
+      requests.add(r);
+      requests.notifyAll();
+    }
+  }
+
+  private void handle(SidecarPort port, MiniHttpServer.Exchange ex) throws IOException {
+    RecordedRequest r = ex.request();
+    record(r);
+    if (logRequests) {
+      log(r.method() + " " + r.target() + " on " + port + " (" + r.port() + ")");
+    }
+    boolean readyNow = ready;
+    Fault fault = faults.get(r.path());
+    if (fault != null && PATHS.get(port).contains(r.path())) {
+      if (fault.kind() != Fault.Kind.FLAPPING) {
+        FaultPlayer.play(fault, style(port), ex);
+        return;
+      }
+      AtomicLong counter = flapCounters.get(r.path());
+      if (counter == null) {
+        flapCounters.putIfAbsent(r.path(), new AtomicLong());
+        counter = flapCounters.get(r.path());
+      }
+      readyNow = counter.getAndIncrement() % 2 == 1;
+    }
+    switch (port) {
+      case ISTIO_STATUS:
+        istioStatus(ex, readyNow);
+        break;
+      case ISTIO_READINESS:
+        istioReadiness(ex, readyNow);
+        break;
+      case ENVOY_ADMIN:
+        envoyAdmin(ex, readyNow);
+        break;
+      default:
+        linkerdAdmin(ex, readyNow);
+        break;
+    }
+  }
+
+  /** pilot-agent, pilot/cmd/pilot-agent/status/server.go (Go net/http). */
+  private void istioStatus(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
+    RecordedRequest r = ex.request();
+    Response.Style go = Response.Style.GO;
+    boolean post = "POST".equals(r.method());
+    String path = r.path();
+    if (path.equals("/healthz/ready")) {
+      ex.respond(Response.empty(go, readyNow ? 200 : 503));
+    } else if (path.equals("/quitquitquit") || path.equals("/drain")) {
+      if (!post) {
+        ex.respond(Response.text(go, 405, "Method Not Allowed\n")); // http.Error appends "\n"
+      } else {
+        ex.respond(Response.text(go, 200, "OK"));
+        if (path.equals("/quitquitquit")) {
+          quit("POST /quitquitquit on " + r.port());
+        } else {
+          log("POST /drain on " + r.port() + " answered (drain is not simulated)");
+        }
+      }
+    } else if (path.equals("/stats/prometheus") || path.equals("/metrics")) {
+      // No real merged-metrics sample exists in the fixtures: an empty, well-formed exposition.
+      ex.respond(Response.of(go, 200, "text/plain; version=0.0.4; charset=utf-8", new byte[0]));
+    } else {
+      ex.respond(Response.text(go, 404, "404 page not found\n"));
+    }
+  }
+
+  /** Envoy's static listener on 15021, routing /healthz/ready to pilot-agent. */
+  private void istioReadiness(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
+    if (ex.request().path().equals("/healthz/ready")) {
+      ex.respond(Response.empty(Response.Style.ENVOY_ROUTE, readyNow ? 200 : 503));
+    } else {
+      ex.respond(Response.empty(Response.Style.ENVOY_ROUTE, 404));
+    }
+  }
+
+  private String envoyState(boolean readyNow) {
+    return draining ? "DRAINING" : readyNow ? "LIVE" : "PRE_INITIALIZING";
+  }
+
+  /** Envoy admin, source/server/admin (docs: operations/admin). */
+  private void envoyAdmin(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
+    RecordedRequest r = ex.request();
+    Response.Style envoy = Response.Style.ENVOY_ADMIN;
+    String path = r.path();
+    if (ENVOY_MUTATIONS.contains(path) && !"POST".equals(r.method())) {
+      // Envoy source (AdminImpl::makeRequest) answers 405; its docs page still says 400.
+      ex.respond(Response.text(envoy, 405, "Method " + r.method() + " not allowed, POST required."));
+      return;
+    }
+    String state = envoyState(readyNow);
+    if (path.equals("/ready")) {
+      ex.respond(Response.text(envoy, state.equals("LIVE") ? 200 : 503, state + "\n"));
+    } else if (path.equals("/server_info")) {
+      ex.respond(json(serverInfo(state).getBytes(StandardCharsets.UTF_8)));
+    } else if (path.equals("/config_dump")) {
+      ex.respond(json(configDump));
+    } else if (path.equals("/certs")) {
+      ex.respond(json(certs));
+    } else if (path.equals("/stats")) {
+      byte[] stats = Payloads.fixture(readyNow ? STATS_LIVE : STATS_PREINIT);
+      ex.respond(Response.of(envoy, 200, Response.textType(envoy), stats));
+    } else if (path.equals("/stats/prometheus")) {
+      ex.respond(Response.of(envoy, 200, "text/plain; charset=UTF-8", new byte[0]));
+    } else if (path.equals("/quitquitquit")) {
+      ex.respond(Response.text(envoy, 200, "OK\n"));
+      quit("POST /quitquitquit on " + r.port());
+    } else if (path.equals("/healthcheck/fail") || path.equals("/healthcheck/ok")) {
+      draining = path.equals("/healthcheck/fail");
+      ex.respond(Response.text(envoy, 200, "OK\n"));
+    } else {
+      ex.respond(Response.text(envoy, 404, ENVOY_HELP));
+    }
+  }
+
+  private static Response json(byte[] body) {
+    return Response.of(Response.Style.ENVOY_ADMIN, 200, "application/json", body);
+  }
+
+  private String serverInfo(String state) {
+    long uptime = Math.max(0, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - listeningSinceNanos));
+    String info = Payloads.replaceTopLevelValue(serverInfoTemplate, "state", "\"" + state + "\"");
+    info = Payloads.replaceTopLevelValue(info, "uptime_current_epoch", "\"" + uptime + "s\"");
+    return Payloads.replaceTopLevelValue(info, "uptime_all_epochs", "\"" + uptime + "s\"");
+  }
+
+  /** linkerd2-proxy admin, linkerd/app/admin/src/server.rs (hyper). */
+  private void linkerdAdmin(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
+    RecordedRequest r = ex.request();
+    Response.Style hyper = Response.Style.HYPER;
+    String path = r.path();
+    if (path.equals("/ready")) {
+      ex.respond(readyNow ? Response.text(hyper, 200, "ready\n") : Response.text(hyper, 503, "not ready\n"));
+    } else if (path.equals("/live")) {
+      ex.respond(Response.text(hyper, 200, "live\n"));
+    } else if (path.equals("/metrics")) {
+      ex.respond(Response.of(hyper, 200, "text/plain", Payloads.fixture(LINKERD_METRICS)));
+    } else if (path.equals("/shutdown")) {
+      if (!"POST".equals(r.method())) {
+        ex.respond(Response.empty(hyper, 405));
+      } else if (!shutdownEnabled) {
+        ex.respond(Response.text(hyper, 404, "shutdown endpoint is not enabled\n"));
+      } else {
+        ex.respond(Response.text(hyper, 200, "shutdown\n"));
+        quit("POST /shutdown on " + r.port());
+      }
+    } else if (path.equals("/env.json")) {
+      ex.respond(envJson(r));
+    } else {
+      ex.respond(Response.empty(hyper, 404));
+    }
+  }
+
+  /**
+   * SYNTHETIC: no recording of {@code /env.json} exists, so this is generated from the documented format: a JSON
+   * object of the proxy's environment, {@code ?VAR1&VAR2} selects variables ({@code null} when unset), a
+   * {@code k=v} query is a 400, and an {@code Accept} that excludes JSON is a 406.
+   */
+  private Response envJson(RecordedRequest r) {
+    Response.Style hyper = Response.Style.HYPER;
+    String accept = r.header("accept");
+    if (accept != null && !acceptsJson(accept)) {
+      return Response.empty(hyper, 406);
+    }
+    Map<String, String> env = new LinkedHashMap<String, String>();
+    env.put("LINKERD2_PROXY_IDENTITY_LOCAL_NAME", "default.default.serviceaccount.identity.linkerd.cluster.local");
+    env.put("LINKERD2_PROXY_INBOUND_DEFAULT_POLICY", "all-unauthenticated");
+    env.put("LINKERD2_PROXY_INBOUND_PORTS", "8080");
+    env.put("LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED", Boolean.toString(shutdownEnabled));
+    Map<String, String> selected = env;
+    String query = r.query();
+    if (query != null && !query.isEmpty()) {
+      selected = new LinkedHashMap<String, String>();
+      for (String name : query.split("&")) {
+        if (name.isEmpty()) {
+          continue;
+        }
+        if (name.indexOf('=') >= 0) {
+          String err = "{\"error\":\"query parameters must be environment variable names, not key=value pairs\","
+              + "\"status\":400}";
+          return Response.of(hyper, 400, "application/json", err.getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+          name = URLDecoder.decode(name, "UTF-8");
+        } catch (java.io.UnsupportedEncodingException e) {
+          throw new IllegalStateException(e);
+        }
+        selected.put(name, env.get(name));
+      }
+    }
+    StringBuilder sb = new StringBuilder("{");
+    for (Map.Entry<String, String> e : selected.entrySet()) {
+      if (sb.length() > 1) {
+        sb.append(',');
+      }
+      sb.append('"').append(Payloads.escape(e.getKey())).append("\":");
+      sb.append(e.getValue() == null ? "null" : "\"" + Payloads.escape(e.getValue()) + "\"");
+    }
+    return Response.of(hyper, 200, "application/json", sb.append('}').toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean acceptsJson(String accept) {
+    for (String part : accept.split(",")) {
+      String type = part.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      if (type.equals("application/json") || type.equals("application/*") || type.equals("*/*") || type.equals("*")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Plays the non-flapping faults on the raw connection. */
+  static final class FaultPlayer {
+    private static final byte[] GARBAGE = "\u0000\u0015\u0003garbage: this port does not speak HTTP\r\n\u00ff\u00fe\r\n\r\n"
+        .getBytes(StandardCharsets.ISO_8859_1);
+
+    private FaultPlayer() {
+    }
+
+    static void play(Fault f, Response.Style style, MiniHttpServer.Exchange ex) throws IOException {
+      switch (f.kind()) {
+        case STATUS:
+          ex.respond(Response.text(style, f.statusCode(), f.body()));
+          break;
+        case REDIRECT:
+          ex.respond(Response.empty(style, 302).header("Location", f.location()));
+          break;
+        case HANG:
+          ex.hangUntilClosed();
+          break;
+        case RESET:
+          ex.reset();
+          break;
+        case RESET_BEFORE_BODY:
+          head(ex, style, "application/json", 4096);
+          ex.out().flush();
+          // A moment for the head to be read: a reset may otherwise discard it in the client's kernel.
+          ex.awaitServerClosed(TimeUnit.MILLISECONDS.toNanos(50));
+          ex.reset();
+          break;
+        case HEADERS_THEN_HANG:
+          head(ex, style, "application/json", 4096);
+          ex.out().flush();
+          ex.hangUntilClosed();
+          break;
+        case GARBAGE:
+          ex.out().write(GARBAGE);
+          ex.flushAndClose();
+          break;
+        case SLOW_BODY: {
+          byte[] body = f.body().getBytes(StandardCharsets.UTF_8);
+          head(ex, style, Response.textType(style), body.length);
+          OutputStream out = ex.out();
+          out.flush();
+          long perByte = f.perByte().toNanos();
+          for (byte b : body) {
+            if (ex.awaitServerClosed(perByte)) {
+              throw new IOException("closed while dripping the body");
+            }
+            out.write(b);
+            out.flush();
+          }
+          break;
+        }
+        case HUGE_BODY: {
+          head(ex, style, "application/octet-stream", f.bytes());
+          byte[] chunk = new byte[64 * 1024];
+          for (int k = 0; k < chunk.length; k++) {
+            chunk[k] = (byte) (k % 64 == 63 ? '\n' : 'a' + k % 26);
+          }
+          OutputStream out = ex.out();
+          long left = f.bytes();
+          while (left > 0) {
+            int n = (int) Math.min(chunk.length, left);
+            out.write(chunk, 0, n);
+            left -= n;
+          }
+          out.flush();
+          break;
+        }
+        default:
+          throw new IllegalStateException("not a socket fault: " + f);
+      }
+    }
+
+    private static void head(MiniHttpServer.Exchange ex, Response.Style style, String contentType, long length)
+        throws IOException {
+      List<String[]> headers = new ArrayList<String[]>();
+      headers.add(new String[] {"Content-Type", contentType});
+      ex.out().write(Response.statusAndHeaders(style, 200, headers, length, ex.clientWantsClose()).toString()
+          .getBytes(StandardCharsets.ISO_8859_1));
+    }
+  }
+
+  /**
+   * Configures a {@link FakeSidecar}. Every setter returns this builder; later calls win. Defaults are those of
+   * the real proxy: real port numbers on {@code 127.0.0.1}, ready as soon as it listens, quit stops it.
+   */
+  public static final class Builder {
+    private final Personality personality;
+    private final EnumMap<SidecarPort, Integer> ports = new EnumMap<SidecarPort, Integer>(SidecarPort.class);
+    private String bindAddress = "127.0.0.1";
+    private Duration readyAfter = Duration.ZERO;
+    private boolean readyManually;
+    private Duration listenAfter;
+    private boolean listenManually;
+    private String configDump;
+    private String certs = CERTS;
+    private boolean nativeSidecar;
+    private String istioVersion;
+    private boolean shutdownEnabled;
+    private boolean stopOnQuit = true;
+    private boolean logRequests;
+    private final Map<String, Fault> faults = new LinkedHashMap<String, Fault>();
+    private PrintStream log = System.err;
+
+    Builder(Personality personality) {
+      this.personality = personality;
+      for (SidecarPort p : personality.ports()) {
+        ports.put(p, personality.defaultPort(p));
+      }
+    }
+
+    /** Binds every port to a free ephemeral port (what tests want); read them back with {@link FakeSidecar#port}. */
+    public Builder freePorts() {
+      for (SidecarPort p : personality.ports()) {
+        ports.put(p, 0);
+      }
+      return this;
+    }
+
+    /**
+     * Moves one port ({@code 0} = a free one), e.g. {@code port(SidecarPort.ENVOY_ADMIN, 19000)} for Consul.
+     *
+     * @throws IllegalArgumentException if this personality has no such port
+     */
+    public Builder port(SidecarPort p, int port) {
+      if (!personality.has(p)) {
+        throw new IllegalArgumentException(personality + " has no " + p + " port (it has " + personality.ports() + ")");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      ports.put(p, port);
+      return this;
+    }
+
+    /** The address to bind, default {@code 127.0.0.1}; {@code ::1} for IPv6-only pods, {@code 0.0.0.0} for all. */
+    public Builder bindAddress(String address) {
+      if (address == null || address.isEmpty()) {
+        throw new IllegalArgumentException("bind address is required");
+      }
+      this.bindAddress = address;
+      return this;
+    }
+
+    /** Become ready this long after the ports open (default: at once). */
+    public Builder readyAfter(Duration d) {
+      this.readyAfter = nonNegative(d);
+      this.readyManually = false;
+      return this;
+    }
+
+    /** Never ready until {@link FakeSidecar#becomeReady()}. */
+    public Builder readyManually() {
+      this.readyManually = true;
+      return this;
+    }
+
+    /** Open the ports (until then: connection refused) this long after {@code start()}. */
+    public Builder listenAfter(Duration d) {
+      this.listenAfter = nonNegative(d);
+      this.listenManually = false;
+      return this;
+    }
+
+    /** Do not open the ports until {@link FakeSidecar#startListening()}. */
+    public Builder listenManually() {
+      this.listenManually = true;
+      this.listenAfter = null;
+      return this;
+    }
+
+    /**
+     * The {@code /config_dump} fixture, relative to {@code fixtures/} (or a file path). Default for Istio:
+     * {@code istio/sidecar-1.3-productpage-permissive-http.config_dump.json} (it has a bootstrap with
+     * {@code sidecar.istio.io/status}, {@code ISTIO_VERSION} and excludeInboundPorts); for Envoy:
+     * {@code istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json} (listeners only).
+     */
+    public Builder configDump(String fixture) {
+      this.configDump = fixture;
+      return this;
+    }
+
+    /** The {@code /certs} fixture, default {@code other/appmesh-envoy-certs-spire-svid.json}. */
+    public Builder certs(String fixture) {
+      this.certs = fixture;
+      return this;
+    }
+
+    /**
+     * Derived scenario (not a recording): rewrites the served {@code sidecar.istio.io/status} annotation so
+     * {@code istio-proxy} is listed under {@code initContainers}, as for a Kubernetes native sidecar.
+     */
+    public Builder nativeSidecar(boolean b) {
+      this.nativeSidecar = b;
+      return this;
+    }
+
+    /** Derived scenario: rewrites every {@code ISTIO_VERSION} in the served node metadata to {@code v}. */
+    public Builder istioVersion(String v) {
+      this.istioVersion = v;
+      return this;
+    }
+
+    /** Linkerd: whether {@code POST /shutdown} works. Default false, as in real Linkerd since June 2024. */
+    public Builder shutdownEnabled(boolean b) {
+      this.shutdownEnabled = b;
+      return this;
+    }
+
+    /** Default true. False: quit answers 200 but the proxy lingers (never stops by itself). */
+    public Builder stopOnQuit(boolean b) {
+      this.stopOnQuit = b;
+      return this;
+    }
+
+    /**
+     * Scripts a fault for a path (no query), on every port that serves it, e.g.
+     * {@code fault("/healthz/ready", Fault.status(500, "boom"))}. Null removes it.
+     *
+     * @throws IllegalArgumentException if the path is not absolute or has a query
+     */
+    public Builder fault(String path, Fault fault) {
+      if (path == null || !path.startsWith("/") || path.indexOf('?') >= 0) {
+        throw new IllegalArgumentException("fault path must be an absolute path without query: " + path);
+      }
+      if (fault == null) {
+        faults.remove(path);
+      } else {
+        faults.put(path, fault);
+      }
+      return this;
+    }
+
+    /** Also log one line per request received (default false). */
+    public Builder logRequests(boolean b) {
+      this.logRequests = b;
+      return this;
+    }
+
+    /** Where the one-line logs go (listening, READY, stopped); default {@code System.err}. */
+    public Builder log(PrintStream out) {
+      if (out == null) {
+        throw new IllegalArgumentException("log stream is required");
+      }
+      this.log = out;
+      return this;
+    }
+
+    private static Duration nonNegative(Duration d) {
+      if (d == null || d.isNegative()) {
+        throw new IllegalArgumentException("duration must be >= 0: " + d);
+      }
+      return d;
+    }
+
+    /**
+     * Builds a sidecar, not started.
+     *
+     * @throws IllegalArgumentException for a missing fixture, a bad bind address or a fault on a path no port
+     *         of this personality serves
+     */
+    public FakeSidecar build() {
+      return new FakeSidecar(this);
+    }
+
+    /** {@code build().start()}. */
+    public FakeSidecar start() {
+      return build().start();
+    }
+  }
+}

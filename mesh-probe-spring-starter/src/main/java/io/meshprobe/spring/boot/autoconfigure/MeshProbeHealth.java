@@ -4,7 +4,14 @@ import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitResult;
+import io.meshprobe.status.Finding;
+import io.meshprobe.status.Identity;
+import io.meshprobe.status.MeshStatus;
+import io.meshprobe.status.PortStatus;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -15,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The adapters for Boot 4 ({@code org.springframework.boot.health.contributor}) and Boot 3.5
  * ({@code org.springframework.boot.actuate.health}) only copy it into their {@code Health}. Details arrive in
- * sections: proxy, readiness, start-up wait, quit; the diagnosis (mTLS mode, identity, certificate expiry, ports,
- * findings) becomes one more section once the library exposes it.
+ * sections: proxy, readiness, start-up wait, quit, and the diagnosis (mTLS mode, identity, certificate expiry, ports,
+ * findings) from the library's cached status snapshot.
  */
 final class MeshProbeHealth {
   /** Up: the proxy is ready, or there is no proxy in the pod (no mesh, ambient mode): nothing to wait for. */
@@ -43,9 +50,16 @@ final class MeshProbeHealth {
       return new MeshProbeHealth(UNKNOWN, details);
     }
     boolean ready = probe.isReady();
+    MeshStatus snapshot;
+    try {
+      snapshot = probe.status();
+    } catch (IllegalStateException closed) {
+      snapshot = null; // the probe was closed (the app is going down): report what is known
+    }
     proxy(details, d, ready);
     startupWait(details, probe.lastWait());
     quit(details, probe.lastQuit());
+    diagnosis(details, snapshot);
     String status = !d.type().hasSidecar() || ready ? UP : OUT_OF_SERVICE;
     return new MeshProbeHealth(status, details);
   }
@@ -79,6 +93,46 @@ final class MeshProbeHealth {
     q.put("outcome", quit.outcome().name());
     q.put("message", quit.message());
     details.put("quit", q);
+  }
+
+  /**
+   * The library's cached status snapshot: mTLS mode, identity and certificate expiry, the port table, findings.
+   * {@link MeshProbe#status()} makes no call: its first use starts the library's background refresh
+   * ({@code meshprobe.status.refresh}, 30 s), and until the first snapshot is in the section is absent.
+   */
+  private static void diagnosis(Map<String, Object> details, @Nullable MeshStatus status) {
+    if (status == null) {
+      return;
+    }
+    details.put("mtls", status.mtls().name());
+    Identity identity = status.identity();
+    if (identity != null) {
+      putIfPresent(details, "identity", identity.name());
+      Instant expiry = identity.notAfter();
+      if (expiry != null) {
+        details.put("certExpiry", expiry.toString());
+      }
+    }
+    List<Map<String, Object>> ports = new ArrayList<>();
+    for (PortStatus p : status.ports()) {
+      Map<String, Object> port = new LinkedHashMap<>();
+      port.put("port", p.port());
+      port.put("protocol", p.protocol().name());
+      port.put("mtls", p.mtls().name());
+      port.put("intercepted", p.intercepted().name());
+      ports.add(port);
+    }
+    details.put("ports", ports);
+    List<Map<String, Object>> findings = new ArrayList<>();
+    for (Finding f : status.findings()) {
+      Map<String, Object> finding = new LinkedHashMap<>();
+      finding.put("code", f.code());
+      finding.put("severity", f.severity().name());
+      finding.put("message", f.message());
+      findings.add(finding);
+    }
+    details.put("findings", findings);
+    details.put("statusTakenAt", status.takenAt().toString());
   }
 
   private static void putIfPresent(Map<String, Object> details, String key, @Nullable Object value) {

@@ -1,77 +1,71 @@
 package io.meshprobe.spring.boot.autoconfigure;
 
-import java.io.IOException;
+import io.meshprobe.testkit.FakeSidecar;
+import io.meshprobe.testkit.RecordedRequest;
+import io.meshprobe.testkit.SidecarPort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.awaitility.Awaitility;
 
 /**
- * Istio's pod-local endpoints on one MockWebServer (readiness, status, admin), until the testkit's FakeSidecar lands
- * on this branch. Records every request as {@code "METHOD /path"}, in arrival order; {@code /app/**} stands for the
- * app's own outbound calls.
+ * The testkit's fake Istio sidecar (pilot-agent status, Envoy readiness, Envoy admin with the default recorded config
+ * dump) on free loopback ports, plus the properties that point a probe at it. {@link #requests()} lists every request
+ * as {@code "METHOD /path"} in arrival order; the app's own outbound calls go to {@link #url()}{@code /app/...}, so
+ * they are recorded on the same clock.
  */
 final class FakeIstio implements AutoCloseable {
-  final AtomicBoolean ready = new AtomicBoolean();
-  final List<String> requests = new CopyOnWriteArrayList<>();
-  private final MockWebServer server = new MockWebServer();
+  private final FakeSidecar sidecar;
 
-  FakeIstio(boolean readyAtStart) throws IOException {
-    ready.set(readyAtStart);
-    server.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            String path = request.getUrl().encodedPath();
-            requests.add(request.getMethod() + " " + path);
-            if (path.equals("/healthz/ready")) {
-              return new MockResponse.Builder().code(ready.get() ? 200 : 503).body(ready.get() ? "" : "not ready").build();
-            }
-            if (path.equals("/quitquitquit") && request.getMethod().equals("POST")) {
-              ready.set(false);
-              return new MockResponse.Builder().code(200).body("OK").build();
-            }
-            if (path.startsWith("/app/")) {
-              return new MockResponse.Builder().code(200).body("done").build();
-            }
-            return new MockResponse.Builder().code(404).body("not found").build();
-          }
-        });
-    server.start(java.net.InetAddress.getLoopbackAddress(), 0);
+  FakeIstio(boolean readyAtStart) {
+    sidecar = FakeSidecar.istio().freePorts().readyManually().start();
+    if (readyAtStart) {
+      sidecar.becomeReady();
+    }
   }
 
+  void ready(boolean ready) {
+    if (ready) {
+      sidecar.becomeReady();
+    } else {
+      sidecar.becomeNotReady();
+    }
+  }
+
+  /** Where the app's own outbound calls go (the status port answers them with a 404, and records them). */
   String url() {
-    String u = server.url("/").toString();
-    return u.substring(0, u.length() - 1);
+    return sidecar.url(SidecarPort.ISTIO_STATUS);
   }
 
-  /** Properties that point every Istio URL of the probe at this server. */
+  /** Properties that point every Istio URL of the probe at the fake. */
   String[] properties() {
     return new String[] {
       "meshprobe.mesh=istio",
-      "meshprobe.istio.status-url=" + url(),
-      "meshprobe.istio.readiness-url=" + url(),
-      "meshprobe.istio.admin-url=" + url(),
+      "meshprobe.istio.status-url=" + sidecar.url(SidecarPort.ISTIO_STATUS),
+      "meshprobe.istio.readiness-url=" + sidecar.url(SidecarPort.ISTIO_READINESS),
+      "meshprobe.istio.admin-url=" + sidecar.url(SidecarPort.ENVOY_ADMIN),
       "meshprobe.podinfo.dir=target/no-podinfo"
     };
   }
 
-  List<String> snapshot() {
-    return new ArrayList<>(requests);
+  List<String> requests() {
+    List<String> out = new ArrayList<>();
+    for (RecordedRequest r : sidecar.requests()) {
+      out.add(r.method() + " " + r.path());
+    }
+    return out;
   }
 
   void awaitRequest(String request, Duration timeout) {
-    Awaitility.await().atMost(timeout).until(() -> requests.contains(request));
+    Awaitility.await().atMost(timeout).until(() -> requests().contains(request));
+  }
+
+  boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return sidecar.awaitStopped(timeout);
   }
 
   @Override
   public void close() {
-    server.close();
+    sidecar.close();
   }
 }

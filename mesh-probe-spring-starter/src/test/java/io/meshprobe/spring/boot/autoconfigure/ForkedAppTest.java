@@ -42,7 +42,7 @@ class ForkedAppTest {
     assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the job's JVM ends by itself").isTrue();
     flip.join();
     assertThat(app.exitValue()).isZero();
-    List<String> seen = istio.snapshot();
+    List<String> seen = istio.requests();
     int work = seen.indexOf("GET /app/work");
     int last = seen.indexOf("GET /app/last-call");
     int quit = seen.indexOf("POST /quitquitquit");
@@ -54,32 +54,32 @@ class ForkedAppTest {
 
   @Test
   void aJobThatExitsKeepsItsExitCodeAndQuits() throws Exception {
-    istio.ready.set(true);
+    istio.ready(true);
     Process app = fork(JobApp.class, "--spring.main.web-application-type=none", "--exit-code=3");
     assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(app.exitValue()).isEqualTo(3);
-    List<String> seen = istio.snapshot();
+    List<String> seen = istio.requests();
     assertThat(seen.indexOf("POST /quitquitquit")).isGreaterThan(seen.indexOf("GET /app/last-call"));
   }
 
   @Test
   void aJobThatFailedKeepsTheProxyWithOnFailureFalse() throws Exception {
-    istio.ready.set(true);
+    istio.ready(true);
     Process app = fork(JobApp.class, "--spring.main.web-application-type=none", "--exit-code=2", "--meshprobe.quit.on-failure=false");
     assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(app.exitValue()).isEqualTo(2);
-    assertThat(istio.snapshot()).contains("GET /app/last-call").doesNotContain("POST /quitquitquit");
+    assertThat(istio.requests()).contains("GET /app/last-call").doesNotContain("POST /quitquitquit");
     assertThat(Files.readString(log)).contains("not quitting the proxy, the app failed and meshprobe.quit.on-failure=false");
   }
 
   @Test
   void aServiceStoppedBySigtermLeavesTheProxyAlone() throws Exception {
-    istio.ready.set(true);
+    istio.ready(true);
     Process app = fork(ServiceApp.class, "--server.port=0");
     istio.awaitRequest("GET /app/started", Duration.ofSeconds(60));
     app.destroy(); // SIGTERM, as the kubelet sends it
     assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(istio.snapshot()).doesNotContain("POST /quitquitquit");
+    assertThat(istio.requests()).doesNotContain("POST /quitquitquit");
     // The handler did run and decided: the absence of the quit is not an accident.
     assertThat(Files.readString(log)).contains("not quitting the proxy, the JVM was stopped by SIGTERM");
   }
@@ -92,9 +92,9 @@ class ForkedAppTest {
             () -> {
               org.awaitility.Awaitility.await()
                   .atMost(Duration.ofSeconds(60))
-                  .until(() -> istio.snapshot().stream().filter("GET /healthz/ready"::equals).count() >= 3);
-              readyAt = istio.requests.size();
-              istio.ready.set(true);
+                  .until(() -> istio.requests().stream().filter("GET /healthz/ready"::equals).count() >= 3);
+              readyAt = istio.requests().size();
+              istio.ready(true);
             });
     t.start();
     return t;

@@ -158,20 +158,26 @@ class MeshProbeAutoConfigurationTest {
 
   @Test
   void healthReportsTheCachedStatusWithoutCallingTheProxy() {
-    istio.ready.set(true);
+    istio.ready(true);
     runner
         .withPropertyValues(istio.properties())
         .run(
             context -> {
               HealthIndicator indicator = context.getBean("meshprobeHealthIndicator", HealthIndicator.class);
               await().atMost(Duration.ofSeconds(5)).until(() -> indicator.health().getStatus().equals(Status.UP));
-              int calls = istio.requests.size();
+              // The first health call started the library's background status refresh (every 30 s); once its first
+              // snapshot is in, health calls make no call at all.
+              MeshProbe probe = context.getBean(MeshProbe.class);
+              await().atMost(Duration.ofSeconds(5)).until(() -> probe.status() != null);
+              int calls = istio.requests().size();
               Health health = indicator.health();
               indicator.health();
-              assertThat(istio.requests).hasSize(calls);
+              assertThat(istio.requests()).hasSize(calls);
               Map<String, Object> d = health.getDetails();
               assertThat(d).containsEntry("mesh", "istio").containsEntry("proxy", "envoy").containsEntry("ready", true);
               assertThat(d.get("wait")).asString().contains("READY");
+              // The diagnosis, from the fake's recorded config dump.
+              assertThat(d).containsKeys("mtls", "ports", "findings", "statusTakenAt");
             });
   }
 
@@ -186,7 +192,7 @@ class MeshProbeAutoConfigurationTest {
               await().atMost(Duration.ofSeconds(5)).until(() -> indicator.health().getStatus().equals(Status.OUT_OF_SERVICE));
               assertThat(indicator.health().getDetails()).containsEntry("ready", false);
               // The runtime keeps looking: the proxy turns ready, health follows without a restart.
-              istio.ready.set(true);
+              istio.ready(true);
               await().atMost(Duration.ofSeconds(5)).until(() -> indicator.health().getStatus().equals(Status.UP));
             });
   }
@@ -197,7 +203,7 @@ class MeshProbeAutoConfigurationTest {
         new Thread(
             () -> {
               istio.awaitRequest("GET /healthz/ready", Duration.ofSeconds(10));
-              istio.ready.set(true);
+              istio.ready(true);
             });
     flip.start();
     runner
@@ -210,7 +216,7 @@ class MeshProbeAutoConfigurationTest {
               assertThat(context.getBean(SeesTheProxy.class).readyWhenCreated).isTrue();
               MeshProbe probe = context.getBean(MeshProbe.class);
               assertThat(probe.lastWait().outcome()).isEqualTo(WaitOutcome.READY);
-              assertThat(istio.requests).contains("GET /healthz/ready");
+              assertThat(istio.requests()).contains("GET /healthz/ready");
               assertThat(context.getBean(MeshProbeRuntime.class).quitPending()).isFalse();
             });
   }
@@ -249,11 +255,11 @@ class MeshProbeAutoConfigurationTest {
                         context.publishEvent(new ApplicationReadyEvent(app, new String[0], ctx, Duration.ZERO));
                         AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
                       });
-              int polls = istio.requests.size();
-              await().atMost(Duration.ofSeconds(5)).until(() -> istio.requests.size() > polls + 3);
+              int polls = istio.requests().size();
+              await().atMost(Duration.ofSeconds(5)).until(() -> istio.requests().size() > polls + 3);
               assertThat(ready).isNotDone();
               assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.REFUSING_TRAFFIC);
-              istio.ready.set(true);
+              istio.ready(true);
               ready.get(5, TimeUnit.SECONDS);
               assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
             });
@@ -272,7 +278,7 @@ class MeshProbeAutoConfigurationTest {
               assertThat(context.getBean(SeesTheProxy.class).readyWhenCreated).isFalse();
               assertThat(context.getBean(MeshProbeRuntime.class).quitPending()).isFalse();
               assertThat(context).hasBean("meshprobeHealthIndicator");
-              istio.ready.set(true);
+              istio.ready(true);
               HealthIndicator indicator = context.getBean("meshprobeHealthIndicator", HealthIndicator.class);
               await().atMost(Duration.ofSeconds(5)).until(() -> indicator.health().getStatus().equals(Status.UP));
             });

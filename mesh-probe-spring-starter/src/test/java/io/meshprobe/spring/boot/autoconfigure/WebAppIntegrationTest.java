@@ -45,17 +45,13 @@ class WebAppIntegrationTest {
    * {@code @DynamicPropertySource} values are added to the environment.
    */
   static FakeIstio start() {
-    try {
-      FakeIstio fake = new FakeIstio(true);
-      for (String p : fake.properties()) {
-        int eq = p.indexOf('=');
-        System.setProperty(p.substring(0, eq), p.substring(eq + 1));
-      }
-      System.setProperty("fake", fake.url());
-      return fake;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    FakeIstio fake = new FakeIstio(true);
+    for (String p : fake.properties()) {
+      int eq = p.indexOf('=');
+      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
     }
+    System.setProperty("fake", fake.url());
+    return fake;
   }
 
   @AfterAll

@@ -43,10 +43,16 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   static final String BEAN_NAME = "meshProbeRuntime";
 
   /**
-   * Set to {@code true} by the mesh-probe agent when it is installed. The agent then owns the start-up wait and the
+   * Set by the mesh-probe agent when it is installed (to its version). The agent then owns the start-up wait and the
    * quit (it quits after every shutdown hook, Spring's included); the starter only reports.
    */
   static final String AGENT_PROPERTY = "meshprobe.agent.installed";
+
+  /** Whether the agent is installed in this JVM: {@link #AGENT_PROPERTY} holds anything but empty or {@code false}. */
+  static boolean agentInstalled() {
+    String value = System.getProperty(AGENT_PROPERTY);
+    return value != null && !value.trim().isEmpty() && !"false".equalsIgnoreCase(value.trim());
+  }
 
   private static final Log LOG = LogFactory.getLog(MeshProbeRuntime.class);
   /** Shortest period between two background waits, should the wait timeout be tiny. */

@@ -55,7 +55,7 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     if (!properties.isEnabled()) {
       return;
     }
-    boolean agent = Boolean.parseBoolean(System.getProperty(MeshProbeRuntime.AGENT_PROPERTY));
+    boolean agent = MeshProbeRuntime.agentInstalled();
     MeshProbeProperties.WaitMode mode = properties.getWait().getMode();
 
     QuitRule.Facts facts = new QuitRule.Facts();

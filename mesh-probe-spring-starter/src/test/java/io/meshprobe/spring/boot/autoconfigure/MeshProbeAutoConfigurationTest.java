@@ -267,7 +267,7 @@ class MeshProbeAutoConfigurationTest {
 
   @Test
   void withTheAgentAttachedTheStarterNeitherWaitsNorQuitsButReports() {
-    System.setProperty(MeshProbeRuntime.AGENT_PROPERTY, "true");
+    System.setProperty(MeshProbeRuntime.AGENT_PROPERTY, "0.1.0-SNAPSHOT"); // the agent sets its version
     runner
         .withInitializer(new MeshProbeStartupInitializer())
         .withPropertyValues(istio.properties())

@@ -124,7 +124,12 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
       return;
     }
     long start = System.nanoTime();
-    CompletableFuture<WaitResult> future = probe.awaitReadyAsync(probe.waitTimeout());
+    CompletableFuture<WaitResult> future;
+    try {
+      future = probe.awaitReadyAsync(probe.waitTimeout());
+    } catch (IllegalStateException closedMeanwhile) {
+      return; // the context closed between the check and the call
+    }
     watch = future;
     future.whenComplete((result, error) -> afterWatch(result, error, start));
   }

@@ -188,4 +188,69 @@ class MeshProbeCliLiveTest {
     assertThat(out()).startsWith("mesh-probe: quit endpoint_disabled").contains("config.linkerd.io/proxy-admin-shutdown: enabled");
     assertThat(sidecar.isStopped()).isFalse();
   }
+
+  // ---------------------------------------------------------------- proxy health (issue 9)
+
+  /** Healthy fake Istio: connected, nothing rejected, 30 MiB Envoy memory (synthetic stats), status port answers. */
+  @Test
+  void doctor_istio_healthLines() {
+    start(FakeSidecar.istio());
+    run(istio(), "doctor", "--timeout", "5s");
+    assertThat(out())
+        .containsPattern("(?m)^control +connected, last config update \\S+Z \\(\\d+m ago\\), 0 rejected$")
+        .containsPattern("(?m)^resources +memory 30\\.0 MiB$")
+        .containsPattern("(?m)^quit +available$")
+        .doesNotContain("controlplane-disconnected", "config-rejected", "proxy-memory-over-budget", "quit-unavailable");
+  }
+
+  @Test
+  void doctor_istio_disconnected_rejected_overBudget() throws Exception {
+    start(FakeSidecar.istio().controlPlaneConnected(false).rejectedListener(true).proxyMemory(200L << 20));
+    int code = run(istio(), "doctor", "--timeout", "5s");
+
+    assertThat(code).isEqualTo(MeshProbeCli.ERRORS);
+    assertThat(out())
+        .containsPattern("(?m)^control +DISCONNECTED, last config update .*, 1 rejected$")
+        .containsPattern("(?m)^rejected +listener 0\\.0\\.0\\.0_8443: Didn't find a registered implementation for 'envoy\\.filters\\.http\\.lua_typo'")
+        .containsPattern("(?m)^resources +memory 200\\.0 MiB$")
+        .containsPattern("(?m)^ +WARN +controlplane-disconnected +The proxy is disconnected from istiod; its last accepted config update was .* ago: it runs on its last-known config")
+        .containsPattern("(?m)^ +ERROR +config-rejected +The proxy rejected its config \\(listener 0\\.0\\.0\\.0_8443: ")
+        .containsPattern("(?m)^ +WARN +proxy-memory-over-budget +The proxy uses 200\\.0 MiB of memory, over the budget of 128\\.0 MiB");
+    // Envoy's stats are asked for the way pilot-agent asks: usedonly and an RE2 filter.
+    assertThat(sidecar.requests()).anyMatch(r -> r.path().equals("/stats") && r.query().startsWith("usedonly&filter="));
+
+    run(istio(), "doctor", "--json", "--timeout", "5s");
+    Map<String, Object> h = obj(JsonTree.parse(out()).get("health"));
+    assertThat(h).containsEntry("controlPlaneConnected", false).containsEntry("quitAvailable", true);
+    assertThat(((Number) h.get("configRejected")).longValue()).isEqualTo(1);
+    assertThat(((Number) h.get("memoryBytes")).longValue()).isEqualTo(200L << 20);
+    assertThat(list(h.get("rejectedConfigs"))).singleElement().asString().startsWith("listener 0.0.0.0_8443: ");
+    assertThat(h.get("lastConfigUpdate")).isNotNull();
+  }
+
+  /** Linkerd: the recorded process_* series (RSS 17805312 B = 17.0 MiB, CPU 0.07 s) and the shutdown endpoint state. */
+  @Test
+  void doctor_linkerd_healthLines() throws Exception {
+    start(FakeSidecar.linkerd());
+    run(linkerd(), "doctor", "--timeout", "5s");
+    assertThat(out())
+        .containsPattern("(?m)^resources +memory 17\\.0 MiB, cpu 0\\.07 s$")
+        .containsPattern("(?m)^quit +UNAVAILABLE \\(a Job would hang at its end\\)$")
+        .doesNotContainPattern("(?m)^control ");
+
+    run(linkerd(), "doctor", "--json", "--timeout", "5s");
+    Map<String, Object> h = obj(JsonTree.parse(out()).get("health"));
+    assertThat(h).containsEntry("controlPlaneConnected", null).containsEntry("configRejected", null).containsEntry("quitAvailable", false);
+    assertThat(((Number) h.get("memoryBytes")).longValue()).isEqualTo(17805312L);
+    assertThat(((Number) h.get("cpuSeconds")).doubleValue()).isEqualTo(0.07);
+  }
+
+  @Test
+  void doctor_linkerd_overBudget() {
+    start(FakeSidecar.linkerd().shutdownEnabled(true).proxyMemory(300L << 20));
+    run(linkerd(), "doctor", "--timeout", "5s");
+    assertThat(out())
+        .containsPattern("(?m)^quit +available$")
+        .containsPattern("(?m)^ +WARN +proxy-memory-over-budget +The proxy uses 300\\.0 MiB .*config\\.linkerd\\.io/proxy-memory-request");
+  }
 }

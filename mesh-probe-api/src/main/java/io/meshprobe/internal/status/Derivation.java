@@ -226,7 +226,7 @@ public final class Derivation {
               "controlplane-disconnected",
               Severity.WARN,
               "The proxy is disconnected from " + controlPlane
-                  + (last == null ? "" : "; its last accepted config update was " + io.meshprobe.internal.Durations.format(Duration.between(last, now)) + " ago")
+                  + (last == null ? "" : "; its last accepted config update was " + Math.max(0, Duration.between(last, now).toMinutes()) + " min ago")
                   + ": it runs on its last-known config and misses endpoint, policy and certificate changes; check that "
                   + controlPlane + " is running and reachable" + (istio ? " (istioctl proxy-status)." : ".")));
     }

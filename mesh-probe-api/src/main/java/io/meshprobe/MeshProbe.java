@@ -12,6 +12,7 @@ import io.meshprobe.internal.Quitter;
 import io.meshprobe.internal.ReadinessCheck;
 import io.meshprobe.internal.Settings;
 import io.meshprobe.internal.Urls;
+import io.meshprobe.internal.status.QuitPreflight;
 import io.meshprobe.internal.status.StatusRefresher;
 import io.meshprobe.status.MeshStatus;
 import java.io.ByteArrayInputStream;
@@ -72,6 +73,7 @@ public final class MeshProbe implements AutoCloseable {
   private final ReadinessCheck readiness;
   private final Quitter quitter;
   private final StatusRefresher status;
+  private final boolean quitPreflight;
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
   private final Object detectLock = new Object();
   private final Object quitLock = new Object();
@@ -92,7 +94,9 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(new Settings(builder.source), config, okHttp, this::detect, this::fireStatus);
+    Settings settings = new Settings(builder.source);
+    this.status = new StatusRefresher(settings, config, okHttp, this::detect, this::fireStatus);
+    this.quitPreflight = config.enabled && settings.bool(MeshProbeKey.QUIT_PREFLIGHT);
     if (builder.listener != null) {
       listeners.add(builder.listener);
     }
@@ -413,12 +417,36 @@ public final class MeshProbe implements AutoCloseable {
   }
 
   private void completeNodeInfoInBackground() {
-    if (nodeKnown) {
+    if (nodeKnown && !quitPreflight) {
       return;
     }
-    Thread t = new Thread(this::completeNodeInfo, "mesh-probe-node-info");
+    Thread t =
+        new Thread(
+            () -> {
+              completeNodeInfo();
+              if (quitPreflight) {
+                quitPreflight();
+              }
+            },
+            "mesh-probe-node-info");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Once ready: checks, without quitting, that the quit path works, and says so in one WARN line if not. */
+  private void quitPreflight() {
+    Detection d = detection;
+    if (d == null || closed || quitResult != null) {
+      return;
+    }
+    try {
+      String problem = QuitPreflight.problem(http, config, d);
+      if (problem != null) {
+        Log.warn("quit preflight: " + problem + " (meshprobe.quit.preflight=false silences this check)");
+      }
+    } catch (RuntimeException e) {
+      Log.debug("quit preflight failed: " + e);
+    }
   }
 
   /**

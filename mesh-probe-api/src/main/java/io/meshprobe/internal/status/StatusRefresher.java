@@ -42,7 +42,9 @@ public final class StatusRefresher implements AutoCloseable {
       throw new IllegalArgumentException(MeshProbeKey.STATUS_REFRESH.key() + " must not be negative, but was " + interval);
     }
     this.configuredPorts = StatusFetcher.parsePorts(settings.string(MeshProbeKey.PORTS));
-    this.fetcher = new StatusFetcher(http, config.istioAdminUrl, config.linkerdAdminUrl);
+    this.fetcher =
+        new StatusFetcher(
+            http, config.istioAdminUrl, config.istioStatusUrl, config.linkerdAdminUrl, settings.bytes(MeshProbeKey.PROXY_MEMORY_BUDGET));
     this.detect = detect;
     this.onStatus = onStatus;
   }

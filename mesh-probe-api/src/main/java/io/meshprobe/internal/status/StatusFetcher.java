@@ -29,7 +29,7 @@ public final class StatusFetcher {
    * System property through which the agent tells which ports this JVM listens on (comma-separated). The agent
    * may update it while the app opens ports; it is read on every refresh.
    */
-  public static final String LISTEN_PORTS_PROPERTY = "meshprobe.agent.listen-ports";
+  public static final String LISTEN_PORTS_PROPERTY = "meshprobe.agent.listening-ports";
 
   static final String INBOUND_ONLY = "/config_dump?resource=dynamic_listeners&name_regex=virtualInbound";
   static final String LISTENERS_ONLY = "/config_dump?mask=dynamic_listeners,static_listeners";

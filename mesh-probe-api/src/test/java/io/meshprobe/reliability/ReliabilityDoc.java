@@ -44,10 +44,11 @@ final class ReliabilityDoc {
     }
   }
 
-  /** Replaces port numbers and temp paths so the page does not change from run to run. */
+  /** Replaces port numbers, durations and temp paths so the page does not change from run to run. */
   static String stable(String s) {
     return s.replaceAll("(127\\.0\\.0\\.1|\\[::1\\]|localhost):\\d+", "$1:<port>")
         .replaceAll("/tmp/[^\\s,;)'\"]+", "<tmp>")
+        .replaceAll("\\b\\d+ ms\\b", "<n> ms")
         .replace("|", "\\|")
         .replace("\n", " ");
   }

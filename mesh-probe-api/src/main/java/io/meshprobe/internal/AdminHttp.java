@@ -1,5 +1,7 @@
 package io.meshprobe.internal;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,7 +102,11 @@ public final class AdminHttp {
     }
   }
 
-  /** A short description of a failed call for logs and results: {@code "connection refused"}, {@code "timed out"}. */
+  /**
+   * A short description of a failed call for logs, notes and results: {@code "connection refused"},
+   * {@code "timed out"}, {@code "malformed JSON (JsonEOFException) at line 3, column 7"}. One line, at most 200
+   * characters, and never any text of the payload.
+   */
   public static String describe(IOException e) {
     if (e instanceof ConnectException) {
       return "connection refused";
@@ -108,8 +114,20 @@ public final class AdminHttp {
     if (e instanceof SocketTimeoutException) {
       return "timed out";
     }
+    if (e instanceof JsonProcessingException) {
+      // Jackson's message quotes the payload ("Unrecognized token '...'") and spans lines: name the place only,
+      // so that no payload text (a secrets dump's, say) reaches a note, a log line or the CLI.
+      JsonLocation at = ((JsonProcessingException) e).getLocation();
+      return "malformed JSON ("
+          + e.getClass().getSimpleName()
+          + (at == null ? "" : ") at line " + at.getLineNr() + ", column " + at.getColumnNr())
+          + (at == null ? ")" : "");
+    }
     String message = e.getMessage();
-    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    if (message != null && message.indexOf('\n') >= 0) {
+      message = message.substring(0, message.indexOf('\n'));
+    }
+    return Sanitize.line(e.getClass().getSimpleName() + (message == null ? "" : ": " + message.trim()));
   }
 
   /** An HTTP answer: status, body (UTF-8, capped) and the {@code server} header. */

@@ -74,8 +74,15 @@ public final class OkHttpAdmin implements AutoCloseable {
    * A non-2xx answer is an {@link IOException} naming the status.
    */
   public <T> T get(String url, BodyReader<T> reader) throws IOException {
+    return get(url, Duration.ofMillis(timeout.toMillis() * 5), reader);
+  }
+
+  /** Like {@link #get(String, BodyReader)}, with the whole call (connect, headers, body) bounded by {@code deadline}. */
+  public <T> T get(String url, Duration deadline, BodyReader<T> reader) throws IOException {
     Request request = new Request.Builder().url(url).header("Accept", "application/json, text/plain, */*").build();
-    try (Response response = client().newCall(request).execute()) {
+    okhttp3.Call call = client().newCall(request);
+    call.timeout().timeout(Math.max(1, deadline.toMillis()), TimeUnit.MILLISECONDS);
+    try (Response response = call.execute()) {
       ResponseBody body = response.body();
       if (!response.isSuccessful()) {
         throw new IOException("GET " + url + " answered HTTP " + response.code());

@@ -656,10 +656,13 @@ class FaultMatrixTest {
     }
   }
 
-  /** The status operation's deadline: see StatusFetcher (documented once it has one). */
+  /**
+   * The status operation's deadline: detection (one round of four calls outside Kubernetes) plus the status read's
+   * own budget of five calls (StatusRefresher.STATUS_BUDGET_CALLS).
+   */
   static final class StatusDeadline {
     static Duration of(Duration httpTimeout) {
-      return httpTimeout.multipliedBy(8);
+      return httpTimeout.multipliedBy(4 + 5);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.meshprobe.status.MeshStatus;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,17 +53,22 @@ public final class StatusFetcher {
   private final String istioStatusUrl;
   private final String linkerdAdminUrl;
   private final long memoryBudget;
+  private final Duration budget;
+  /** {@link System#nanoTime()} by which the current {@link #fetch} must end. */
+  private long deadline;
 
-  public StatusFetcher(OkHttpAdmin http, String istioAdminUrl, String linkerdAdminUrl) {
-    this(http, istioAdminUrl, "http://127.0.0.1:15020", linkerdAdminUrl, Derivation.DEFAULT_MEMORY_BUDGET);
-  }
-
-  public StatusFetcher(OkHttpAdmin http, String istioAdminUrl, String istioStatusUrl, String linkerdAdminUrl, long memoryBudget) {
+  /**
+   * @param budget upper bound of one whole {@link #fetch}, every request included; requests that would start after it
+   *     are skipped with a note
+   */
+  public StatusFetcher(
+      OkHttpAdmin http, String istioAdminUrl, String istioStatusUrl, String linkerdAdminUrl, long memoryBudget, Duration budget) {
     this.http = http;
     this.istioAdminUrl = istioAdminUrl;
     this.istioStatusUrl = istioStatusUrl;
     this.linkerdAdminUrl = linkerdAdminUrl;
     this.memoryBudget = memoryBudget;
+    this.budget = budget;
   }
 
   private static String encode(String s) {
@@ -74,7 +80,8 @@ public final class StatusFetcher {
   }
 
   /** Reads what the proxy of {@code d} tells and derives the status. Never throws for an unreachable proxy: notes say what failed. */
-  public MeshStatus fetch(Detection d, Derivation.AppPorts ports) {
+  public synchronized MeshStatus fetch(Detection d, Derivation.AppPorts ports) {
+    deadline = System.nanoTime() + budget.toNanos();
     Evidence e = new Evidence();
     switch (d.type()) {
       case ISTIO_SIDECAR:
@@ -144,9 +151,15 @@ public final class StatusFetcher {
 
   /** GETs one payload into the evidence; a failure becomes a note. */
   private boolean read(final String url, final Evidence e) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      e.note("GET " + url + ": skipped, the status read took its whole budget of " + budget.toMillis() + " ms");
+      return false;
+    }
     try {
       http.get(
           url,
+          Duration.ofNanos(left),
           body -> {
             if (url.endsWith("/metrics") || url.contains("/stats/prometheus") || url.contains("/stats?")) {
               PromText.read(new InputStreamReader(body, StandardCharsets.UTF_8), e);

@@ -25,6 +25,9 @@ import org.jspecify.annotations.Nullable;
 public final class StatusRefresher implements AutoCloseable {
   private final Duration interval;
   private final List<Integer> configuredPorts;
+  /** One status read may take as long as this many calls to the proxy. */
+  static final int STATUS_BUDGET_CALLS = 5;
+
   private final StatusFetcher fetcher;
   private final Supplier<Detection> detect;
   private final Consumer<MeshStatus> onStatus;
@@ -37,7 +40,14 @@ public final class StatusRefresher implements AutoCloseable {
     this.interval = config.statusRefresh;
     this.configuredPorts = config.ports;
     this.fetcher =
-        new StatusFetcher(http, config.istioAdminUrl, config.istioStatusUrl, config.linkerdAdminUrl, config.proxyMemoryBudget);
+        new StatusFetcher(
+            http,
+            config.istioAdminUrl,
+            config.istioStatusUrl,
+            config.linkerdAdminUrl,
+            config.proxyMemoryBudget,
+            // The whole read, every request included: a proxy that drips its answers cannot hold the refresher.
+            config.httpTimeout.multipliedBy(STATUS_BUDGET_CALLS));
     this.detect = detect;
     this.onStatus = onStatus;
   }

@@ -1,0 +1,106 @@
+package io.meshprobe.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshprobe.spring.boot.autoconfigure.apps.ServiceApp;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+
+/**
+ * A real embedded web server, the actuator over HTTP, the fake proxy on loopback. Plain JDK HTTP, no Boot test client:
+ * the same test source runs on Boot 4 and 3.5. The bodies are saved under target/actuator-output for the README.
+ */
+@SpringBootTest(
+    classes = ServiceApp.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "management.endpoints.web.exposure.include=health,prometheus",
+      "management.endpoint.health.show-details=always",
+      "management.endpoint.health.probes.enabled=true",
+      "management.endpoint.health.group.readiness.include=readinessState,meshprobe",
+      "management.endpoint.health.group.readiness.show-details=always",
+      // Boot 3.5's test support turns metrics export off in @SpringBootTest unless told otherwise.
+      "management.prometheus.metrics.export.enabled=true"
+    })
+class WebAppIntegrationTest {
+  static final FakeIstio ISTIO = start();
+
+  @Autowired Environment environment;
+  @Autowired MeshProbeRuntime runtime;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /**
+   * System properties, as a pod's environment would give them: the start-up wait runs before the test framework's
+   * {@code @DynamicPropertySource} values are added to the environment.
+   */
+  static FakeIstio start() {
+    FakeIstio fake = new FakeIstio(true);
+    for (String p : fake.properties()) {
+      int eq = p.indexOf('=');
+      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
+    }
+    System.setProperty("fake", fake.url());
+    return fake;
+  }
+
+  @AfterAll
+  static void stop() {
+    for (String p : ISTIO.properties()) {
+      System.clearProperty(p.substring(0, p.indexOf('=')));
+    }
+    System.clearProperty("fake");
+    ISTIO.close();
+  }
+
+  @Test
+  void healthShowsMeshprobeWithDetails() throws Exception {
+    String body = get("/actuator/health", 200);
+    assertThat(body).contains("\"meshprobe\":{").contains("\"mesh\":\"istio\"").contains("\"proxy\":\"envoy\"");
+    assertThat(body).contains("\"ready\":true").contains("\"outcome\":\"READY\"");
+  }
+
+  @Test
+  void readinessGroupIncludesMeshprobe() throws Exception {
+    String body = get("/actuator/health/readiness", 200);
+    assertThat(body).contains("\"readinessState\"").contains("\"meshprobe\"");
+    // Never in liveness: a proxy restart must not restart the app.
+    assertThat(get("/actuator/health/liveness", 200)).doesNotContain("meshprobe");
+  }
+
+  @Test
+  void prometheusShowsTheMeshprobeSeries() throws Exception {
+    String body = get("/actuator/prometheus", 200);
+    assertThat(body)
+        .contains("meshprobe_proxy_info{mesh=\"istio\",proxy=\"envoy\"")
+        .contains("meshprobe_proxy_ready 1.0")
+        .contains("meshprobe_proxy_wait_time_seconds{mesh=\"istio\",outcome=\"ready\"}");
+  }
+
+  @Test
+  void aTestContextNeverArmsTheQuit() {
+    assertThat(runtime.facts().testContext).isTrue();
+    assertThat(runtime.quitPending()).isFalse();
+  }
+
+  private String get(String path, int status) throws IOException, InterruptedException {
+    String port = environment.getRequiredProperty("local.server.port");
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+    Path out = Path.of("target", "actuator-output", path.substring(1).replace('/', '_') + ".txt");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, response.body());
+    assertThat(response.statusCode()).as(path).isEqualTo(status);
+    return response.body();
+  }
+}

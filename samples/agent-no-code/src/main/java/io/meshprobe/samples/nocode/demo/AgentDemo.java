@@ -20,14 +20,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The README's demo: {@link NightlyReport}, a job with no mesh-probe code, runs in its own JVM with the agent added
  * through {@code JAVA_TOOL_OPTIONS}, beside mesh-probe's fake sidecar (started here on free ports, ready 1.5 s after
  * start). Meanwhile {@code java -jar mesh-probe-agent.jar doctor} runs beside it, as {@code kubectl exec} would, and
- * prints the status table.
+ * prints the status table. To keep the output in that order on a slow machine, the upstream service the job reads
+ * from answers the job's first request only once doctor's report is printed (at most 30 s later).
  *
  * <p>Usage: {@code AgentDemo istio|linkerd AGENT_JAR APP_CLASSES}. {@code linkerd} shows Linkerd with its shutdown
  * endpoint disabled (its default since 2024) and the annotation that fixes it. Exits with the job's exit code.
@@ -37,6 +40,8 @@ public final class AgentDemo {
   private static final long START = System.nanoTime();
   private static final Object OUT = new Object();
   private static final String EOF = "\u0000eof";
+  private static final CountDownLatch DOCTOR_SHOWN = new CountDownLatch(1);
+  private static final AtomicBoolean UPSTREAM_CALLED = new AtomicBoolean();
 
   private AgentDemo() {}
 
@@ -101,6 +106,10 @@ public final class AgentDemo {
           sawReady = true;
           say("[fake sidecar] turned ready (" + (linkerd ? ":4191/ready" : ":15021/healthz/ready") + " now answers 200)");
         }
+        if (line == null && !released && UPSTREAM_CALLED.get()) {
+          released = true; // the job works although the agent said nothing (no mesh?): show doctor's view now
+          showDoctor(doctorProcess, doctorLines);
+        }
         if (line == null) {
           if (!released && System.nanoTime() >= nextProgress) {
             say("[demo] the job's JVM is still held in premain by the agent: the proxy is not ready yet");
@@ -155,6 +164,14 @@ public final class AgentDemo {
       }
     }
     boolean done = doctor.waitFor(5, TimeUnit.SECONDS);
+    try {
+      printDoctor(doctor, report, done);
+    } finally {
+      DOCTOR_SHOWN.countDown();
+    }
+  }
+
+  private static void printDoctor(Process doctor, List<String> report, boolean done) {
     synchronized (OUT) {
       say("[demo] meanwhile, `java -jar mesh-probe-agent.jar doctor` (what `kubectl exec` runs in a pod) reports:");
       for (String l : report) {
@@ -194,6 +211,13 @@ public final class AgentDemo {
   private static HttpServer upstream() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/records", exchange -> {
+      if (!UPSTREAM_CALLED.getAndSet(true)) {
+        try {
+          DOCTOR_SHOWN.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       String id = exchange.getRequestURI().getPath().replaceFirst(".*/", "");
       byte[] body = ("{\"id\":" + id + ",\"amount\":" + (id.hashCode() % 7 * 100 + 42) + "}").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("content-type", "application/json");

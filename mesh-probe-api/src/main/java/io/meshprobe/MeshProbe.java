@@ -12,6 +12,8 @@ import io.meshprobe.internal.Quitter;
 import io.meshprobe.internal.ReadinessCheck;
 import io.meshprobe.internal.Settings;
 import io.meshprobe.internal.Urls;
+import io.meshprobe.internal.status.QuitPreflight;
+import io.meshprobe.internal.status.StatusFetcher;
 import io.meshprobe.internal.status.StatusRefresher;
 import io.meshprobe.status.MeshStatus;
 import java.io.ByteArrayInputStream;
@@ -72,6 +74,7 @@ public final class MeshProbe implements AutoCloseable {
   private final ReadinessCheck readiness;
   private final Quitter quitter;
   private final StatusRefresher status;
+  private final boolean quitPreflight;
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
   private final Object detectLock = new Object();
   private final Object quitLock = new Object();
@@ -92,7 +95,8 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(new Settings(builder.source), config, okHttp, this::detect, this::fireStatus);
+    this.status = new StatusRefresher(config, okHttp, this::detect, this::fireStatus);
+    this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
       listeners.add(builder.listener);
     }
@@ -413,12 +417,36 @@ public final class MeshProbe implements AutoCloseable {
   }
 
   private void completeNodeInfoInBackground() {
-    if (nodeKnown) {
+    if (nodeKnown && !quitPreflight) {
       return;
     }
-    Thread t = new Thread(this::completeNodeInfo, "mesh-probe-node-info");
+    Thread t =
+        new Thread(
+            () -> {
+              completeNodeInfo();
+              if (quitPreflight) {
+                quitPreflight();
+              }
+            },
+            "mesh-probe-node-info");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** Once ready: checks, without quitting, that the quit path works, and says so in one WARN line if not. */
+  private void quitPreflight() {
+    Detection d = detection;
+    if (d == null || closed || quitResult != null) {
+      return;
+    }
+    try {
+      String problem = QuitPreflight.problem(http, config, d);
+      if (problem != null) {
+        Log.warn("quit preflight: " + problem + " (meshprobe.quit.preflight=false silences this check)");
+      }
+    } catch (RuntimeException e) {
+      Log.debug("quit preflight failed: " + e);
+    }
   }
 
   /**
@@ -486,6 +514,10 @@ public final class MeshProbe implements AutoCloseable {
     @Nullable Duration httpTimeout;
     @Nullable Long maxBody;
     @Nullable Boolean allowRemoteAdmin;
+    @Nullable Duration statusRefresh;
+    @Nullable List<Integer> ports;
+    @Nullable Long proxyMemoryBudget;
+    @Nullable Boolean quitPreflight;
     @Nullable OkHttpClient okHttpClient;
     @Nullable MeshProbeListener listener;
     // For tests: where system properties and environment come from, and where /proc/net lives.
@@ -514,6 +546,10 @@ public final class MeshProbe implements AutoCloseable {
       b.httpTimeout = httpTimeout;
       b.maxBody = maxBody;
       b.allowRemoteAdmin = allowRemoteAdmin;
+      b.statusRefresh = statusRefresh;
+      b.ports = ports;
+      b.proxyMemoryBudget = proxyMemoryBudget;
+      b.quitPreflight = quitPreflight;
       b.okHttpClient = okHttpClient;
       b.listener = listener;
       b.source = source;
@@ -633,6 +669,46 @@ public final class MeshProbe implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How often the cached {@link #status() status} is refreshed in the background once asked for
+     * ({@code meshprobe.status.refresh}, default 30 s); zero refreshes only on demand.
+     */
+    public Builder statusRefresh(Duration interval) {
+      this.statusRefresh = nonNegative("statusRefresh", interval);
+      return this;
+    }
+
+    /**
+     * The app's inbound ports for the status port table ({@code meshprobe.ports}). Unset: the ports this JVM listens
+     * on as published by the agent, else the proxy's non-proxy inbound ports.
+     */
+    public Builder ports(List<Integer> ports) {
+      List<Integer> copy = new ArrayList<>();
+      for (Integer p : Objects.requireNonNull(ports, "ports")) {
+        if (p == null || p <= 0 || p > 65535) {
+          throw new IllegalArgumentException("ports must be between 1 and 65535, but got " + p);
+        }
+        copy.add(p);
+      }
+      this.ports = Collections.unmodifiableList(copy);
+      return this;
+    }
+
+    /** Proxy memory above which the status reports a finding ({@code meshprobe.proxy.memory-budget}, default 128 MiB); 0 turns it off. */
+    public Builder proxyMemoryBudget(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("proxyMemoryBudget must not be negative, but was " + bytes);
+      }
+      this.proxyMemoryBudget = bytes;
+      return this;
+    }
+
+    /** Whether to check the quit path once the proxy is ready, without quitting ({@code meshprobe.quit.preflight}, default true). */
+    public Builder quitPreflight(boolean check) {
+      this.quitPreflight = check;
+      return this;
+    }
+
     /** An OkHttp client to derive the probe's client from, sharing its pools. The probe still applies its own timeouts and rules. */
     public Builder okHttpClient(OkHttpClient client) {
       this.okHttpClient = Objects.requireNonNull(client, "client");
@@ -680,7 +756,11 @@ public final class MeshProbe implements AutoCloseable {
               envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote),
               url(MeshProbeKey.LINKERD_ADMIN_URL, linkerdAdminUrl, s, allowRemote),
               httpTimeout != null ? httpTimeout : positive(MeshProbeKey.HTTP_TIMEOUT.key(), s.duration(MeshProbeKey.HTTP_TIMEOUT)),
-              maxBody != null ? maxBody : s.bytes(MeshProbeKey.HTTP_MAX_BODY));
+              maxBody != null ? maxBody : positive(MeshProbeKey.HTTP_MAX_BODY.key(), s.bytes(MeshProbeKey.HTTP_MAX_BODY)),
+              statusRefresh != null ? statusRefresh : s.duration(MeshProbeKey.STATUS_REFRESH),
+              ports != null ? ports : StatusFetcher.parsePorts(s.string(MeshProbeKey.PORTS)),
+              proxyMemoryBudget != null ? proxyMemoryBudget : s.bytes(MeshProbeKey.PROXY_MEMORY_BUDGET),
+              quitPreflight != null ? quitPreflight : s.bool(MeshProbeKey.QUIT_PREFLIGHT));
       return new MeshProbe(copy(), config);
     }
 
@@ -727,6 +807,13 @@ public final class MeshProbe implements AutoCloseable {
         default:
           throw new IllegalArgumentException("meshprobe.wait.on-timeout must be continue or fail, but was '" + value + "'");
       }
+    }
+
+    private static long positive(String name, long n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, but was " + n);
+      }
+      return n;
     }
 
     private static Duration positive(String name, Duration d) {

@@ -2,7 +2,7 @@ package io.meshprobe.internal;
 
 import java.util.Locale;
 
-/** Parses sizes: {@code 65536}, {@code 64KiB}, {@code 16MiB}, {@code 1GiB} (KB/MB/GB are read as the binary units too). */
+/** Parses sizes (zero allowed; callers that need a positive size check it): {@code 65536}, {@code 64KiB}, {@code 16MiB}, {@code 1GiB} (KB/MB/GB are read as the binary units too). */
 public final class Bytes {
   private Bytes() {}
 
@@ -21,8 +21,8 @@ public final class Bytes {
     }
     try {
       long n = Long.parseLong(value);
-      if (n <= 0) {
-        throw new IllegalArgumentException(name + " must be positive, but was '" + text + "'");
+      if (n < 0) {
+        throw new IllegalArgumentException(name + " must not be negative, but was '" + text + "'");
       }
       return n * factor;
     } catch (NumberFormatException e) {

@@ -32,6 +32,14 @@ public enum MeshProbeKey {
       "meshprobe.status.refresh",
       "30s",
       "How often the cached mesh status (mTLS, identity, ports, findings) is refreshed in the background once asked for. 0 refreshes only on demand."),
+  PROXY_MEMORY_BUDGET(
+      "meshprobe.proxy.memory-budget",
+      "128MiB",
+      "Proxy memory (Envoy + pilot-agent, or linkerd2-proxy) above which the status reports the proxy-memory-over-budget finding. 0 turns the check off."),
+  QUIT_PREFLIGHT(
+      "meshprobe.quit.preflight",
+      "true",
+      "Once the proxy is ready, check (without quitting) that the quit path works: Istio's status port answers, Linkerd's /env.json shows the shutdown endpoint enabled. If not, log one WARN line. Set false for apps that never quit the proxy."),
   PORTS(
       "meshprobe.ports",
       "",

@@ -29,6 +29,13 @@ public final class ProbeConfig {
   public final String linkerdAdminUrl;
   public final Duration httpTimeout;
   public final long maxBody;
+  /** Zero: refresh only on demand. */
+  public final Duration statusRefresh;
+  /** Configured app ports; empty means "find them". */
+  public final List<Integer> ports;
+  /** Zero turns the check off. */
+  public final long proxyMemoryBudget;
+  public final boolean quitPreflight;
 
   public ProbeConfig(
       boolean enabled,
@@ -48,7 +55,11 @@ public final class ProbeConfig {
       @Nullable String envoyAdminUrl,
       String linkerdAdminUrl,
       Duration httpTimeout,
-      long maxBody) {
+      long maxBody,
+      Duration statusRefresh,
+      List<Integer> ports,
+      long proxyMemoryBudget,
+      boolean quitPreflight) {
     this.enabled = enabled;
     this.mesh = mesh;
     this.detectWindow = detectWindow;
@@ -67,5 +78,9 @@ public final class ProbeConfig {
     this.linkerdAdminUrl = linkerdAdminUrl;
     this.httpTimeout = httpTimeout;
     this.maxBody = maxBody;
+    this.statusRefresh = statusRefresh;
+    this.ports = ports;
+    this.proxyMemoryBudget = proxyMemoryBudget;
+    this.quitPreflight = quitPreflight;
   }
 }

@@ -9,7 +9,10 @@ import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyHealth;
+import io.meshprobe.status.Tristate;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -45,6 +48,12 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code meshprobe.identity.cert.expiration.timestamp} [{@code meshprobe_identity_cert_expiration_timestamp_seconds}]</td><td>gauge: the workload certificate's notAfter, epoch seconds (shaped like Linkerd's); NaN when unknown</td></tr>
  *   <tr><td>{@code meshprobe.port.info} [{@code meshprobe_port_info}]</td><td>gauge, always 1, one per app port; tags {@code port}, {@code protocol}, {@code mtls}</td></tr>
  *   <tr><td>{@code meshprobe.findings} [{@code meshprobe_findings}]</td><td>gauge: how many findings of a code; tags {@code code}, {@code severity}</td></tr>
+ *   <tr><td>{@code meshprobe.controlplane.connected} [{@code meshprobe_controlplane_connected}]</td><td>gauge: 1 connected to the control plane, 0 disconnected, NaN unknown</td></tr>
+ *   <tr><td>{@code meshprobe.config.last.update.timestamp} [{@code meshprobe_config_last_update_timestamp_seconds}]</td><td>gauge: when the proxy last accepted a config update, epoch seconds; NaN unknown</td></tr>
+ *   <tr><td>{@code meshprobe.config.rejected} [{@code meshprobe_config_rejected}]</td><td>gauge: config updates the proxy rejected since it started; NaN unknown</td></tr>
+ *   <tr><td>{@code meshprobe.proxy.memory} [{@code meshprobe_proxy_memory_bytes}]</td><td>gauge: memory of the proxy's processes; NaN unknown</td></tr>
+ *   <tr><td>{@code meshprobe.proxy.cpu} [{@code meshprobe_proxy_cpu_seconds_total}]</td><td>function counter: CPU seconds the proxy's processes used; NaN unknown</td></tr>
+ *   <tr><td>{@code meshprobe.quit.available} [{@code meshprobe_quit_available}]</td><td>gauge: 1 the quit path works, 0 it does not (a Job would hang), NaN unknown</td></tr>
  * </table>
  *
  * The status meters read {@link MeshProbe#status()}'s cached snapshot, which binding starts refreshing in the
@@ -66,6 +75,12 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
   static final String CERT_EXPIRATION = "meshprobe.identity.cert.expiration.timestamp";
   static final String PORT_INFO = "meshprobe.port.info";
   static final String FINDINGS = "meshprobe.findings";
+  static final String CONTROLPLANE_CONNECTED = "meshprobe.controlplane.connected";
+  static final String CONFIG_LAST_UPDATE = "meshprobe.config.last.update.timestamp";
+  static final String CONFIG_REJECTED = "meshprobe.config.rejected";
+  static final String PROXY_MEMORY = "meshprobe.proxy.memory";
+  static final String PROXY_CPU = "meshprobe.proxy.cpu";
+  static final String QUIT_AVAILABLE = "meshprobe.quit.available";
 
   private final MeshProbe probe;
   private final Iterable<Tag> tags;
@@ -111,10 +126,68 @@ public final class MeshProbeMetrics implements MeterBinder, AutoCloseable {
         .description("When the workload certificate expires, in seconds since the epoch")
         .strongReference(true)
         .register(registry);
+    Gauge.builder(CONTROLPLANE_CONNECTED, this, m -> tristate(m.health().controlPlaneConnected()))
+        .tags(tags)
+        .description("1 when the mesh proxy is connected to its control plane, 0 when not, NaN when unknown")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(CONFIG_LAST_UPDATE, this, m -> seconds(m.health().lastConfigUpdate()))
+        .tags(tags)
+        .baseUnit("seconds")
+        .description("When the mesh proxy last accepted a config update, in seconds since the epoch")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(CONFIG_REJECTED, this, m -> number(m.health().configRejected()))
+        .tags(tags)
+        .description("Config updates the mesh proxy rejected since it started")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(PROXY_MEMORY, this, m -> number(m.health().memoryBytes()))
+        .tags(tags)
+        .baseUnit("bytes")
+        .description("Memory of the mesh proxy's processes (Envoy + pilot-agent, or linkerd2-proxy)")
+        .strongReference(true)
+        .register(registry);
+    // A function counter holds its object weakly: the probe, which the app keeps, not this binder.
+    FunctionCounter.builder(PROXY_CPU, probe, p -> number(healthOf(p).cpuSeconds()))
+        .tags(tags)
+        .baseUnit("seconds")
+        .description("CPU time the mesh proxy's processes used, where they tell it")
+        .register(registry);
+    Gauge.builder(QUIT_AVAILABLE, this, m -> tristate(m.health().quitAvailable()))
+        .tags(tags)
+        .description("1 when quitting the mesh proxy would work, 0 when it would not (a Job would hang), NaN when unknown")
+        .strongReference(true)
+        .register(registry);
     MeshStatus s = cachedStatus();
     if (s != null) {
       b.status(s);
     }
+  }
+
+  private ProxyHealth health() {
+    return healthOf(probe);
+  }
+
+  private static ProxyHealth healthOf(MeshProbe p) {
+    try {
+      MeshStatus s = p.status();
+      return s == null ? ProxyHealth.UNKNOWN : s.health();
+    } catch (IllegalStateException closed) {
+      return ProxyHealth.UNKNOWN;
+    }
+  }
+
+  private static double tristate(Tristate t) {
+    return t == Tristate.YES ? 1 : t == Tristate.NO ? 0 : Double.NaN;
+  }
+
+  private static double seconds(@Nullable Instant t) {
+    return t == null ? Double.NaN : t.toEpochMilli() / 1000.0;
+  }
+
+  private static double number(@Nullable Number n) {
+    return n == null ? Double.NaN : n.doubleValue();
   }
 
   private @Nullable MeshStatus cachedStatus() {

@@ -21,6 +21,7 @@ public final class MeshStatus {
   private final List<Finding> findings;
   private final List<String> notes;
   private final Instant takenAt;
+  private final ProxyHealth health;
 
   private MeshStatus(Builder b) {
     this.proxy = b.proxy;
@@ -31,6 +32,7 @@ public final class MeshStatus {
     this.findings = Collections.unmodifiableList(new ArrayList<>(b.findings));
     this.notes = Collections.unmodifiableList(new ArrayList<>(b.notes));
     this.takenAt = b.takenAt;
+    this.health = b.health;
   }
 
   /** For the library's internals and tools. */
@@ -81,6 +83,11 @@ public final class MeshStatus {
     return notes;
   }
 
+  /** The proxy's control-plane connection, rejected config, resource use and quit path. */
+  public ProxyHealth health() {
+    return health;
+  }
+
   /** When the snapshot was taken. */
   public Instant takenAt() {
     return takenAt;
@@ -88,7 +95,7 @@ public final class MeshStatus {
 
   @Override
   public String toString() {
-    return "MeshStatus{" + proxy + ", identity=" + identity + ", mtls=" + mtls + ", ports=" + ports + ", findings=" + findings + "}";
+    return "MeshStatus{" + proxy + ", identity=" + identity + ", mtls=" + mtls + ", ports=" + ports + ", health=" + health + ", findings=" + findings + "}";
   }
 
   /** Builds a {@link MeshStatus}. */
@@ -101,6 +108,7 @@ public final class MeshStatus {
     private @Nullable Double observedMtlsShare;
     private final List<Finding> findings = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private ProxyHealth health = ProxyHealth.UNKNOWN;
 
     Builder(ProxyInfo proxy, Instant takenAt) {
       this.proxy = Objects.requireNonNull(proxy, "proxy");
@@ -134,6 +142,11 @@ public final class MeshStatus {
 
     public Builder note(String note) {
       notes.add(Objects.requireNonNull(note, "note"));
+      return this;
+    }
+
+    public Builder health(ProxyHealth health) {
+      this.health = Objects.requireNonNull(health, "health");
       return this;
     }
 

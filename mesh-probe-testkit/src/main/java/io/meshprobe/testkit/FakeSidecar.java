@@ -64,6 +64,8 @@ public final class FakeSidecar implements AutoCloseable {
   static final String STATS_LIVE = "envoy/stats-readiness-filter-live.istio-test.txt";
   static final String STATS_PREINIT = "envoy/stats-readiness-filter-preinit.istio-test.txt";
   static final String LINKERD_METRICS = "linkerd/proxy-metrics-2022-sample.prom.txt";
+  /** Synthetic Envoy {@code server.memory_physical_size} when {@code proxyMemory} is not set: 30 MiB. */
+  static final long DEFAULT_ENVOY_MEMORY = 30L << 20;
 
   private static final AtomicInteger IDS = new AtomicInteger();
 
@@ -104,6 +106,9 @@ public final class FakeSidecar implements AutoCloseable {
   private final boolean listenManually;
   private final Map<String, Fault> faults;
   private final boolean shutdownEnabled;
+  private final boolean controlPlaneConnected;
+  private final boolean rejectedListener;
+  private final Long proxyMemory;
   private final boolean stopOnQuit;
   private final boolean logRequests;
   private final PrintStream log;
@@ -143,6 +148,9 @@ public final class FakeSidecar implements AutoCloseable {
     this.listenManually = b.listenManually;
     this.faults = Collections.unmodifiableMap(new LinkedHashMap<String, Fault>(b.faults));
     this.shutdownEnabled = b.shutdownEnabled;
+    this.controlPlaneConnected = b.controlPlaneConnected;
+    this.rejectedListener = b.rejectedListener;
+    this.proxyMemory = b.proxyMemory;
     this.stopOnQuit = b.stopOnQuit;
     this.logRequests = b.logRequests;
     this.log = b.log;
@@ -162,6 +170,9 @@ public final class FakeSidecar implements AutoCloseable {
       }
       if (b.nativeSidecar) {
         text = Payloads.withNativeSidecar(text != null ? text : new String(dump, StandardCharsets.UTF_8));
+      }
+      if (b.rejectedListener) {
+        text = Payloads.withRejectedListener(text != null ? text : new String(dump, StandardCharsets.UTF_8));
       }
       this.configDump = text == null ? dump : text.getBytes(StandardCharsets.UTF_8);
       this.certs = Payloads.fixture(b.certs);
@@ -682,6 +693,10 @@ public final class FakeSidecar implements AutoCloseable {
       ex.respond(json(certs));
     } else if (path.equals("/stats")) {
       byte[] stats = Payloads.fixture(readyNow ? STATS_LIVE : STATS_PREINIT);
+      String query = r.query();
+      if (query != null && !query.isEmpty()) {
+        stats = Payloads.withHealthStats(stats, query, healthStats());
+      }
       ex.respond(Response.of(envoy, 200, Response.textType(envoy), stats));
     } else if (path.equals("/stats/prometheus")) {
       ex.respond(Response.of(envoy, 200, "text/plain; charset=UTF-8", new byte[0]));
@@ -694,6 +709,27 @@ public final class FakeSidecar implements AutoCloseable {
     } else {
       ex.respond(Response.text(envoy, 404, ENVOY_HELP));
     }
+  }
+
+  /**
+   * SYNTHETIC (no recording exists): the Envoy stats a health check asks for, named as in Envoy's docs
+   * (management server {@code control_plane.connected_state}; xDS subscription stats {@code update_rejected} and
+   * {@code update_time} under {@code listener_manager.lds.} and {@code cluster_manager.cds.}; server stats
+   * {@code server.memory_*}). Values follow the builder's states; the last update is when the ports opened.
+   */
+  private Map<String, Long> healthStats() {
+    long listenedAt = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - listeningSinceNanos);
+    long memory = proxyMemory != null ? proxyMemory : DEFAULT_ENVOY_MEMORY;
+    Map<String, Long> m = new java.util.TreeMap<String, Long>();
+    m.put("cluster_manager.cds.update_rejected", 0L);
+    m.put("cluster_manager.cds.update_time", listenedAt);
+    m.put("control_plane.connected_state", controlPlaneConnected ? 1L : 0L);
+    m.put("listener_manager.lds.update_rejected", rejectedListener ? 1L : 0L);
+    m.put("listener_manager.lds.update_time", listenedAt);
+    m.put("server.memory_allocated", memory * 7 / 10);
+    m.put("server.memory_heap_size", memory * 17 / 20);
+    m.put("server.memory_physical_size", memory);
+    return m;
   }
 
   private static Response json(byte[] body) {
@@ -717,7 +753,11 @@ public final class FakeSidecar implements AutoCloseable {
     } else if (path.equals("/live")) {
       ex.respond(Response.text(hyper, 200, "live\n"));
     } else if (path.equals("/metrics")) {
-      ex.respond(Response.of(hyper, 200, "text/plain", Payloads.fixture(LINKERD_METRICS)));
+      byte[] metrics = Payloads.fixture(LINKERD_METRICS);
+      if (proxyMemory != null) {
+        metrics = Payloads.withSampleValue(metrics, "process_resident_memory_bytes", Long.toString(proxyMemory));
+      }
+      ex.respond(Response.of(hyper, 200, "text/plain", metrics));
     } else if (path.equals("/shutdown")) {
       if (!"POST".equals(r.method())) {
         ex.respond(Response.empty(hyper, 405));
@@ -892,6 +932,9 @@ public final class FakeSidecar implements AutoCloseable {
     private boolean nativeSidecar;
     private String istioVersion;
     private boolean shutdownEnabled;
+    private boolean controlPlaneConnected = true;
+    private boolean rejectedListener;
+    private Long proxyMemory;
     private boolean stopOnQuit = true;
     private boolean logRequests;
     private final Map<String, Fault> faults = new LinkedHashMap<String, Fault>();
@@ -999,6 +1042,38 @@ public final class FakeSidecar implements AutoCloseable {
     /** Linkerd: whether {@code POST /shutdown} works. Default false, as in real Linkerd since June 2024. */
     public Builder shutdownEnabled(boolean b) {
       this.shutdownEnabled = b;
+      return this;
+    }
+
+    /**
+     * Envoy/Istio: whether {@code /stats} shows {@code control_plane.connected_state: 1} (default) or {@code 0}, as
+     * when istiod is scaled to zero and the proxy runs on its last config. Synthetic stats, see the README.
+     */
+    public Builder controlPlaneConnected(boolean b) {
+      this.controlPlaneConnected = b;
+      return this;
+    }
+
+    /**
+     * Envoy/Istio, derived scenario: the served config_dump gains a dynamic listener {@code 0.0.0.0_8443} that Envoy
+     * rejected (only a {@code name} and an {@code error_state}, as for a new listener that never became active), and
+     * {@code /stats} counts {@code listener_manager.lds.update_rejected: 1}.
+     */
+    public Builder rejectedListener(boolean b) {
+      this.rejectedListener = b;
+      return this;
+    }
+
+    /**
+     * The proxy's memory in bytes: Envoy's synthetic {@code server.memory_physical_size} (default 30 MiB; allocated
+     * and heap size are scaled from it), and for Linkerd the value of {@code process_resident_memory_bytes} in the
+     * recorded {@code /metrics} (derived; default: the recorded 17805312).
+     */
+    public Builder proxyMemory(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("memory must be >= 0: " + bytes);
+      }
+      this.proxyMemory = bytes;
       return this;
     }
 

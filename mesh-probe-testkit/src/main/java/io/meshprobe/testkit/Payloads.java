@@ -218,6 +218,91 @@ final class Payloads {
     return sb.toString();
   }
 
+  /** Derived scenario: an {@code error_state} entry put first in the first {@code dynamic_listeners} array. */
+  static final String REJECTED_LISTENER = "{\n"
+      + "     \"name\": \"0.0.0.0_8443\",\n"
+      + "     \"error_state\": {\n"
+      + "      \"failed_configuration\": {\n"
+      + "       \"@type\": \"type.googleapis.com/envoy.config.listener.v3.Listener\",\n"
+      + "       \"name\": \"0.0.0.0_8443\",\n"
+      + "       \"address\": {\"socket_address\": {\"address\": \"0.0.0.0\", \"port_value\": 8443}}\n"
+      + "      },\n"
+      + "      \"last_update_attempt\": \"2023-06-20T09:12:03.118Z\",\n"
+      + "      \"details\": \"Didn't find a registered implementation for 'envoy.filters.http.lua_typo' with type URL:"
+      + " 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua'\"\n"
+      + "     }\n"
+      + "    },\n    ";
+
+  /**
+   * Derived scenario, not a recording: inserts {@link #REJECTED_LISTENER} (a {@code ListenersConfigDump.DynamicListener}
+   * holding only {@code name} and {@code error_state}, the shape envoy.admin.v3 gives a listener that was rejected and
+   * never became active) as the first element of the dump's first {@code dynamic_listeners} array. Dumps without one
+   * (the v2alpha envelope) are returned unchanged.
+   */
+  static String withRejectedListener(String json) {
+    Matcher m = Pattern.compile("\"dynamic_listeners\"\\s*:\\s*\\[\\s*").matcher(json);
+    if (!m.find()) {
+      return json;
+    }
+    return json.substring(0, m.end()) + REJECTED_LISTENER + json.substring(m.end());
+  }
+
+  /**
+   * Envoy {@code /stats?usedonly&filter=RE}: the recorded readiness lines as they are, then the synthetic health
+   * stats whose name matches the filter (a partial match, as Envoy's RE2 filter), without counters that never moved
+   * ({@code update_rejected: 0}) when {@code usedonly} is asked. Without a filter the recording is returned unchanged.
+   */
+  static byte[] withHealthStats(byte[] recorded, String query, java.util.Map<String, Long> stats) {
+    String filter = null;
+    boolean usedOnly = false;
+    for (String param : query.split("&")) {
+      if (param.equals("usedonly")) {
+        usedOnly = true;
+      } else if (param.startsWith("filter=")) {
+        try {
+          filter = java.net.URLDecoder.decode(param.substring("filter=".length()), "UTF-8");
+        } catch (java.io.UnsupportedEncodingException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    if (filter == null) {
+      return recorded;
+    }
+    Pattern p;
+    try {
+      p = Pattern.compile(filter);
+    } catch (java.util.regex.PatternSyntaxException e) {
+      return recorded;
+    }
+    StringBuilder extra = new StringBuilder();
+    for (java.util.Map.Entry<String, Long> s : stats.entrySet()) {
+      boolean unusedCounter = s.getKey().endsWith("update_rejected") && s.getValue() == 0;
+      if (p.matcher(s.getKey()).find() && !(usedOnly && unusedCounter)) {
+        extra.append(s.getKey()).append(": ").append(s.getValue()).append('\n');
+      }
+    }
+    if (extra.length() == 0) {
+      return recorded;
+    }
+    String text = new String(recorded, StandardCharsets.UTF_8);
+    if (!text.isEmpty() && !text.endsWith("\n")) {
+      text += "\n";
+    }
+    return (text + extra).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Derived: replaces the value of every unlabelled sample {@code name VALUE} line of a Prometheus text. */
+  static byte[] withSampleValue(byte[] prom, String name, String value) {
+    Matcher m = Pattern.compile("(?m)^(" + Pattern.quote(name) + " )\\S+").matcher(new String(prom, StandardCharsets.UTF_8));
+    StringBuffer sb = new StringBuffer(prom.length + 16);
+    while (m.find()) {
+      m.appendReplacement(sb, Matcher.quoteReplacement(m.group(1) + value));
+    }
+    m.appendTail(sb);
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
   /**
    * The text of the bootstrap {@code node} object of a config_dump ({@code configs[].bootstrap.node}), or null
    * if the dump has no bootstrap section.

@@ -14,6 +14,7 @@ import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -256,6 +257,7 @@ public final class MeshProbeCli {
     }
     Double share = s.observedMtlsShare();
     line("mtls", s.mtls() + (share == null ? "" : String.format(Locale.ROOT, " (observed mTLS share %.1f%%)", share * 100)));
+    health(s);
     if (!s.ports().isEmpty()) {
       out.println();
       out.println(String.format(Locale.ROOT, "  %-6s %-9s %-11s %-12s %s", "PORT", "PROTOCOL", "MTLS", "INTERCEPTED", "OBSERVED MTLS"));
@@ -287,6 +289,40 @@ public final class MeshProbeCli {
         out.println("  " + n);
       }
     }
+  }
+
+  /** Control plane, config, memory/CPU and quit path lines; only what the proxy told. */
+  private void health(MeshStatus s) {
+    ProxyHealth h = s.health();
+    if (h.controlPlaneConnected() != Tristate.UNKNOWN || h.lastConfigUpdate() != null || h.configRejected() != null) {
+      Instant last = h.lastConfigUpdate();
+      line(
+          "control",
+          (h.controlPlaneConnected() == Tristate.YES ? "connected" : h.controlPlaneConnected() == Tristate.NO ? "DISCONNECTED" : "unknown")
+              + (last == null ? "" : ", last config update " + last + " (" + ago(Duration.between(last, s.takenAt())) + " ago)")
+              + (h.configRejected() == null ? "" : ", " + h.configRejected() + " rejected"));
+    }
+    for (String r : h.rejectedConfigs()) {
+      line("rejected", r);
+    }
+    if (h.memoryBytes() != null || h.cpuSeconds() != null) {
+      Long m = h.memoryBytes();
+      Double c = h.cpuSeconds();
+      line(
+          "resources",
+          (m == null ? "memory unknown" : String.format(Locale.ROOT, "memory %.1f MiB", m / 1048576.0))
+              + (c == null ? "" : String.format(Locale.ROOT, ", cpu %.2f s", c)));
+    }
+    if (h.quitAvailable() != Tristate.UNKNOWN) {
+      line("quit", h.quitAvailable() == Tristate.YES ? "available" : "UNAVAILABLE (a Job would hang at its end)");
+    }
+  }
+
+  private static String ago(Duration d) {
+    if (d.isNegative()) {
+      return "0m";
+    }
+    return hours(d);
   }
 
   private void line(String label, String value) {

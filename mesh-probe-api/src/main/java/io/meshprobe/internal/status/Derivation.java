@@ -9,6 +9,7 @@ import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.ProxyInfo;
 import io.meshprobe.status.Severity;
 import io.meshprobe.status.Tristate;
@@ -69,7 +70,15 @@ public final class Derivation {
     }
   }
 
+  /** The default of {@code meshprobe.proxy.memory-budget}: 128 MiB, the cheat sheet's upper bound per sidecar. */
+  public static final long DEFAULT_MEMORY_BUDGET = 128L << 20;
+
   public static MeshStatus derive(Evidence e, @Nullable Detection d, AppPorts appPorts, Instant now) {
+    return derive(e, d, appPorts, now, DEFAULT_MEMORY_BUDGET);
+  }
+
+  /** @param memoryBudget bytes of proxy memory above which a finding is raised; 0 or less: no check */
+  public static MeshStatus derive(Evidence e, @Nullable Detection d, AppPorts appPorts, Instant now, long memoryBudget) {
     ProxyInfo proxy = proxy(e, d);
     MeshStatus.Builder b = MeshStatus.builder(proxy, now);
     for (String note : e.notes) {
@@ -112,6 +121,12 @@ public final class Derivation {
       envoy(e, appPorts, b);
     }
     certFindings(identity, now, b);
+    ProxyHealth health = health(e, kind, now);
+    b.health(health);
+    if (e.processRssSamples > 1) {
+      b.note("several unlabelled process_resident_memory_bytes samples (the app's metrics merged in?): the proxy's own is not told apart");
+    }
+    healthFindings(health, proxy, now, memoryBudget, b);
     if (proxy.nativeSidecar() == Tristate.YES) {
       b.finding(
           new Finding(
@@ -128,6 +143,140 @@ public final class Derivation {
                   + " exits; add the pod annotation config.linkerd.io/proxy-admin-shutdown: enabled."));
     }
     return b.build();
+  }
+
+  // ---------------------------------------------------------------- proxy health
+
+  static final String CONNECTED = "control_plane.connected_state";
+  static final String[] SUBSCRIPTIONS = {"listener_manager.lds", "cluster_manager.cds"};
+  static final String[] ENVOY_MEMORY = {"server.memory_physical_size", "server.memory_heap_size", "server.memory_allocated"};
+
+  /**
+   * Control plane, config freshness, rejected config, resource use and quit path, from Envoy's {@code /stats}
+   * (Envoy docs: {@code control_plane.connected_state}, xDS subscription stats {@code update_rejected},
+   * {@code update_time} under {@code listener_manager.lds.} and {@code cluster_manager.cds.}, server stats
+   * {@code server.memory_*}), config_dump {@code error_state}, and {@code process_*} metrics (pilot-agent's on
+   * Istio's merged metrics, linkerd2-proxy's {@code /metrics}).
+   */
+  static ProxyHealth health(Evidence e, String kind, Instant now) {
+    ProxyHealth.Builder h = ProxyHealth.builder();
+    Map<String, Double> st = e.envoyStats;
+    Double connected = st.get(CONNECTED);
+    if (connected != null) {
+      h.controlPlaneConnected(Tristate.of(connected > 0));
+    }
+    long lastMillis = 0;
+    long rejected = 0;
+    boolean subscriptionSeen = false;
+    for (String sub : SUBSCRIPTIONS) {
+      for (String stat : st.keySet()) {
+        subscriptionSeen |= stat.startsWith(sub + ".");
+      }
+      Double t = st.get(sub + ".update_time");
+      if (t != null && t > lastMillis) {
+        lastMillis = t.longValue();
+      }
+      Double r = st.get(sub + ".update_rejected");
+      if (r != null) {
+        rejected += r.longValue();
+      }
+    }
+    if (lastMillis > 0) {
+      h.lastConfigUpdate(Instant.ofEpochMilli(lastMillis));
+    }
+    // Asked with usedonly: a counter that never moved is left out, so a subscription seen without it means 0.
+    if (subscriptionSeen || !e.rejected.isEmpty()) {
+      h.configRejected(Math.max(rejected, e.rejected.size()));
+    }
+    for (String r : e.rejected) {
+      h.rejectedConfig(r);
+    }
+    Double envoyMemory = null;
+    for (String m : ENVOY_MEMORY) {
+      envoyMemory = st.get(m);
+      if (envoyMemory != null) {
+        break;
+      }
+    }
+    Double process = e.processRssSamples == 1 ? e.processRss : null;
+    if (envoyMemory != null || process != null) {
+      double total = (envoyMemory == null ? 0 : envoyMemory) + (process == null ? 0 : process);
+      h.memoryBytes((long) total);
+    }
+    if (e.processCpu != null && e.processRssSamples <= 1) {
+      h.cpuSeconds(e.processCpu);
+    }
+    if (kind.equals("linkerd2-proxy")) {
+      if (e.linkerdEnv != null) {
+        h.quitAvailable(Tristate.of("true".equalsIgnoreCase(e.linkerdEnv.get(L_SHUTDOWN))));
+      }
+    } else if (e.quitAnswered != null) {
+      h.quitAvailable(Tristate.of(e.quitAnswered));
+    }
+    return h.build();
+  }
+
+  private static void healthFindings(ProxyHealth h, ProxyInfo proxy, Instant now, long memoryBudget, MeshStatus.Builder b) {
+    boolean istio = proxy.mesh().equals("istio");
+    String controlPlane = istio ? "istiod" : "its control plane";
+    if (h.controlPlaneConnected() == Tristate.NO) {
+      Instant last = h.lastConfigUpdate();
+      b.finding(
+          new Finding(
+              "controlplane-disconnected",
+              Severity.WARN,
+              "The proxy is disconnected from " + controlPlane
+                  + (last == null ? "" : "; its last accepted config update was " + Math.max(0, Duration.between(last, now).toMinutes()) + " min ago")
+                  + ": it runs on its last-known config and misses endpoint, policy and certificate changes; check that "
+                  + controlPlane + " is running and reachable" + (istio ? " (istioctl proxy-status)." : ".")));
+    }
+    for (String r : h.rejectedConfigs()) {
+      b.finding(
+          new Finding(
+              "config-rejected",
+              Severity.ERROR,
+              "The proxy rejected its config (" + r + "); it keeps serving the previous version, or none: fix the resource"
+                  + " that produced it" + (istio ? " (often an EnvoyFilter; istioctl analyze)." : ".")));
+    }
+    Long count = h.configRejected();
+    if (h.rejectedConfigs().isEmpty() && count != null && count > 0) {
+      b.finding(
+          new Finding(
+              "config-rejected",
+              Severity.WARN,
+              "The proxy rejected " + count + " config update(s) since it started (LDS/CDS update_rejected), and no listener is"
+                  + " in error now: a cluster update was rejected, or the cause was fixed since; check the proxy's log"
+                  + (istio ? " and istioctl proxy-status." : ".")));
+    }
+    Long memory = h.memoryBytes();
+    if (memory != null && memoryBudget > 0 && memory > memoryBudget) {
+      b.finding(
+          new Finding(
+              "proxy-memory-over-budget",
+              Severity.WARN,
+              "The proxy uses " + mib(memory) + " of memory, over the budget of " + mib(memoryBudget)
+                  + " (meshprobe.proxy.memory-budget): "
+                  + (istio
+                      ? "limit the config it receives with a Sidecar resource, or raise sidecar.istio.io/proxyMemory and proxyMemoryLimit."
+                      : proxy.mesh().equals("linkerd")
+                          ? "raise config.linkerd.io/proxy-memory-request and proxy-memory-limit, or look for a connection leak."
+                          : "limit the config it receives or raise its memory limit.")));
+    }
+    if (h.quitAvailable() == Tristate.NO && proxy.nativeSidecar() != Tristate.YES && !proxy.kind().equals("linkerd2-proxy")) {
+      b.finding(
+          new Finding(
+              "quit-unavailable",
+              Severity.WARN,
+              istio
+                  ? "pilot-agent's status port does not answer, so quitting the proxy when a Job ends will fail and the pod will"
+                      + " hang; it is disabled by status.sidecar.istio.io/port: \"0\": remove that annotation, or use native"
+                      + " sidecars."
+                  : "The proxy's admin API does not answer, so quitting it when a Job ends will fail and the pod will hang."));
+    }
+  }
+
+  static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
   /** The same finding when a live quit was refused by a disabled Linkerd shutdown endpoint. */

@@ -46,6 +46,22 @@ public final class Evidence {
   @Nullable String linkerdProxyVersion;
   @Nullable String linkerdDefaultPolicyFromMetrics;
 
+  // Proxy health
+  /** Envoy plain {@code /stats} values ({@code name: value} lines), by stat name. */
+  final Map<String, Double> envoyStats = new TreeMap<>();
+  /** Config in error now: {@code "listener NAME: REASON"}, from config_dump {@code error_state}. */
+  final java.util.Set<String> rejected = new java.util.LinkedHashSet<>();
+  /** {@code process_resident_memory_bytes} / {@code process_cpu_seconds_total} of a Prometheus scrape. */
+  @Nullable Double processRss;
+  @Nullable Double processCpu;
+  /** How many unlabelled {@code process_resident_memory_bytes} samples were seen (more than one: ambiguous). */
+  int processRssSamples;
+  /** Linkerd {@code control_response_total} by classification: [success, failure]. */
+  final long[] linkerdControl = new long[2];
+  boolean linkerdControlSeen;
+  /** Whether the quit path answered (Istio status port), when checked live. */
+  @Nullable Boolean quitAnswered;
+
   // Observed inbound traffic per target port: [mTLS, plaintext]
   final Map<Integer, long[]> observed = new TreeMap<>();
   @Nullable String observedFrom;

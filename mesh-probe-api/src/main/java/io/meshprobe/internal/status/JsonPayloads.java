@@ -183,13 +183,21 @@ public final class JsonPayloads {
 
   /** One entry of {@code configs[]}, recognised by its fields whatever its {@code @type} generation. */
   private static void readConfig(JsonParser p, Evidence e) throws IOException {
+    String name = null;
     while (Json.next(p) == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken v = Json.next(p);
+      if ("name".equals(field) && v == JsonToken.VALUE_STRING) {
+        name = p.getText();
+        continue;
+      }
       if (v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
         continue;
       }
       switch (field) {
+        case "error_state": // ?resource=dynamic_listeners: a DynamicListener is its own configs[] entry
+          readErrorState(p, name, e);
+          break;
         case "bootstrap":
           readBootstrap(p, e);
           break;
@@ -230,10 +238,15 @@ public final class JsonPayloads {
   }
 
   private static void readListenerHolderBody(JsonParser p, Evidence e) throws IOException {
+    String name = null;
     while (Json.next(p) == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken v = Json.next(p);
-      if ("listener".equals(field) && v == JsonToken.START_OBJECT) {
+      if ("name".equals(field) && v == JsonToken.VALUE_STRING) {
+        name = p.getText();
+      } else if ("error_state".equals(field) && v == JsonToken.START_OBJECT) {
+        readErrorState(p, name, e);
+      } else if ("listener".equals(field) && v == JsonToken.START_OBJECT) {
         Listener l = readListener(p);
         keep(l, e);
       } else if ("active_state".equals(field) && v == JsonToken.START_OBJECT) {
@@ -242,6 +255,42 @@ public final class JsonPayloads {
         p.skipChildren();
       }
     }
+  }
+
+  /**
+   * A DynamicListener's {@code error_state} (envoy.admin.v3.UpdateFailureState: {@code failed_configuration},
+   * {@code last_update_attempt}, {@code details}): the listener Envoy rejected and why. The listener name is the
+   * holder's {@code name} or, if that comes later or not at all, the failed configuration's.
+   */
+  private static void readErrorState(JsonParser p, @Nullable String holderName, Evidence e) throws IOException {
+    String details = null;
+    String failedName = null;
+    while (Json.next(p) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken v = Json.next(p);
+      if ("details".equals(field) && v == JsonToken.VALUE_STRING) {
+        details = p.getText();
+      } else if ("failed_configuration".equals(field) && v == JsonToken.START_OBJECT) {
+        while (Json.next(p) == JsonToken.FIELD_NAME) {
+          String f = p.currentName();
+          JsonToken fv = Json.next(p);
+          if ("name".equals(f) && fv == JsonToken.VALUE_STRING) {
+            failedName = p.getText();
+          } else {
+            p.skipChildren();
+          }
+        }
+      } else {
+        p.skipChildren();
+      }
+    }
+    String name = holderName != null ? holderName : failedName != null ? failedName : "?";
+    e.rejected.add("listener " + name + ": " + (details == null || details.isEmpty() ? "no reason given" : oneLine(details)));
+  }
+
+  private static String oneLine(String s) {
+    String t = s.replaceAll("\\s+", " ").trim();
+    return t.length() > 300 ? t.substring(0, 300) + "…" : t;
   }
 
   private static void keep(Listener l, Evidence e) {

@@ -50,6 +50,7 @@ public final class PromText {
       }
       if (s.name.endsWith(":")) {
         envoyStats = true;
+        e.envoyStats.put(s.name.substring(0, s.name.length() - 1), s.value);
         continue;
       }
       any = true;
@@ -57,6 +58,15 @@ public final class PromText {
       if (name.equals("identity_cert_expiration_timestamp_seconds") || name.equals("control_identity_cert_expiration_timestamp_seconds")) {
         e.linkerdMetrics = true;
         e.linkerdCertExpiry = s.value;
+      } else if (name.equals("process_resident_memory_bytes") && s.labels.isEmpty()) {
+        e.processRss = s.value;
+        e.processRssSamples++;
+      } else if (name.equals("process_cpu_seconds_total") && s.labels.isEmpty()) {
+        e.processCpu = s.value;
+      } else if (name.equals("control_response_total")) {
+        // linkerd2-proxy's control-plane client (destination, policy, identity): classification success|failure.
+        e.linkerdControlSeen = true;
+        e.linkerdControl["failure".equals(s.labels.get("classification")) ? 1 : 0] += (long) s.value;
       } else if (name.equals("proxy_build_info")) {
         e.linkerdMetrics = true;
         String v = s.labels.get("version");

@@ -29,22 +29,48 @@ public final class StatusFetcher {
    * System property through which the agent tells which ports this JVM listens on (comma-separated). The agent
    * may update it while the app opens ports; it is read on every refresh.
    */
-  public static final String LISTEN_PORTS_PROPERTY = "meshprobe.agent.listen-ports";
+  public static final String LISTEN_PORTS_PROPERTY = "meshprobe.agent.listening-ports";
 
   static final String INBOUND_ONLY = "/config_dump?resource=dynamic_listeners&name_regex=virtualInbound";
   static final String LISTENERS_ONLY = "/config_dump?mask=dynamic_listeners,static_listeners";
   static final String WHOLE_DUMP = "/config_dump";
   static final String SECRETS_ONLY = "/config_dump?mask=dynamic_active_secrets";
   static final String ISTIO_STATS = "/stats/prometheus?usedonly&filter=istio_(requests|tcp_connections_opened)_total";
+  /**
+   * Envoy's own health stats, asked the way pilot-agent's readiness probe asks ({@code usedonly} + an RE2
+   * {@code filter}): control-plane connection, LDS/CDS rejections and last update time, memory.
+   */
+  static final String HEALTH_FILTER =
+      "^(control_plane\\.connected_state|(listener_manager\\.lds|cluster_manager\\.cds)\\.(update_rejected|update_time)"
+          + "|server\\.memory_(allocated|heap_size|physical_size))$";
+  static final String ENVOY_STATS = "/stats?usedonly&filter=" + encode(HEALTH_FILTER);
+  /** Only the listeners, each reduced to its name and error state (asked only when Envoy counted a rejection). */
+  static final String LISTENER_ERRORS = "/config_dump?resource=dynamic_listeners&mask=name,error_state";
 
   private final OkHttpAdmin http;
   private final String istioAdminUrl;
+  private final String istioStatusUrl;
   private final String linkerdAdminUrl;
+  private final long memoryBudget;
 
   public StatusFetcher(OkHttpAdmin http, String istioAdminUrl, String linkerdAdminUrl) {
+    this(http, istioAdminUrl, "http://127.0.0.1:15020", linkerdAdminUrl, Derivation.DEFAULT_MEMORY_BUDGET);
+  }
+
+  public StatusFetcher(OkHttpAdmin http, String istioAdminUrl, String istioStatusUrl, String linkerdAdminUrl, long memoryBudget) {
     this.http = http;
     this.istioAdminUrl = istioAdminUrl;
+    this.istioStatusUrl = istioStatusUrl;
     this.linkerdAdminUrl = linkerdAdminUrl;
+    this.memoryBudget = memoryBudget;
+  }
+
+  private static String encode(String s) {
+    try {
+      return java.net.URLEncoder.encode(s, "UTF-8");
+    } catch (java.io.UnsupportedEncodingException ex) {
+      throw new IllegalStateException(ex);
+    }
   }
 
   /** Reads what the proxy of {@code d} tells and derives the status. Never throws for an unreachable proxy: notes say what failed. */
@@ -69,7 +95,7 @@ public final class StatusFetcher {
       default:
         break;
     }
-    return Derivation.derive(e, d, ports, Instant.now());
+    return Derivation.derive(e, d, ports, Instant.now(), memoryBudget);
   }
 
   private void envoy(String admin, boolean istio, Evidence e) {
@@ -86,6 +112,34 @@ public final class StatusFetcher {
     if (istio) {
       read(admin + ISTIO_STATS, e);
     }
+    if (read(admin + ENVOY_STATS, e) && rejectedCount(e) > 0 && e.rejected.isEmpty()) {
+      read(admin + LISTENER_ERRORS, e);
+    }
+    if (istio) {
+      // pilot-agent's merged metrics: its own process_* series, and the proof that the quit port answers.
+      e.quitAnswered = answers(istioStatusUrl + "/stats/prometheus", e);
+    } else {
+      e.quitAnswered = e.envoySeen();
+    }
+  }
+
+  private static long rejectedCount(Evidence e) {
+    long n = 0;
+    for (String sub : Derivation.SUBSCRIPTIONS) {
+      Double r = e.envoyStats.get(sub + ".update_rejected");
+      n += r == null ? 0 : r.longValue();
+    }
+    return n;
+  }
+
+  /** Reads a URL like {@link #read}; true if the server answered at all (any HTTP status), false if it did not. */
+  private boolean answers(String url, Evidence e) {
+    int notes = e.notes.size();
+    if (read(url, e)) {
+      return true;
+    }
+    String note = e.notes.size() > notes ? e.notes.get(e.notes.size() - 1) : "";
+    return note.contains(" answered HTTP ");
   }
 
   /** GETs one payload into the evidence; a failure becomes a note. */
@@ -94,7 +148,7 @@ public final class StatusFetcher {
       http.get(
           url,
           body -> {
-            if (url.endsWith("/metrics") || url.contains("/stats/prometheus")) {
+            if (url.endsWith("/metrics") || url.contains("/stats/prometheus") || url.contains("/stats?")) {
               PromText.read(new InputStreamReader(body, StandardCharsets.UTF_8), e);
             } else {
               JsonPayloads.read(body, e);

@@ -5,6 +5,7 @@ import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -59,6 +60,20 @@ public final class StatusJson {
         g.writeEndObject();
       }
       g.writeEndArray();
+      ProxyHealth h = s.health();
+      g.writeObjectFieldStart("health");
+      writeTristate(g, "controlPlaneConnected", h.controlPlaneConnected());
+      g.writeStringField("lastConfigUpdate", time(h.lastConfigUpdate()));
+      writeValue(g, "configRejected", h.configRejected());
+      g.writeArrayFieldStart("rejectedConfigs");
+      for (String r : h.rejectedConfigs()) {
+        g.writeString(r);
+      }
+      g.writeEndArray();
+      writeValue(g, "memoryBytes", h.memoryBytes());
+      writeValue(g, "cpuSeconds", h.cpuSeconds());
+      writeTristate(g, "quitAvailable", h.quitAvailable());
+      g.writeEndObject();
       g.writeArrayFieldStart("findings");
       for (Finding f : s.findings()) {
         g.writeStartObject();
@@ -109,6 +124,11 @@ public final class StatusJson {
     } else {
       g.writeString(v.toString());
     }
+  }
+
+  private static void writeValue(JsonGenerator g, String name, @Nullable Object v) throws IOException {
+    g.writeFieldName(name);
+    writeValue(g, v);
   }
 
   private static void writeTristate(JsonGenerator g, String name, Tristate t) throws IOException {

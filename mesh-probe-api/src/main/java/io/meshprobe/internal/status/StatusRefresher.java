@@ -3,10 +3,8 @@ package io.meshprobe.internal.status;
 import io.meshprobe.Detection;
 import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
-import io.meshprobe.internal.MeshProbeKey;
 import io.meshprobe.internal.OkHttpAdmin;
 import io.meshprobe.internal.ProbeConfig;
-import io.meshprobe.internal.Settings;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.ProxyInfo;
 import io.meshprobe.status.Tristate;
@@ -35,14 +33,11 @@ public final class StatusRefresher implements AutoCloseable {
   private volatile @Nullable ScheduledExecutorService scheduler;
   private volatile boolean closed;
 
-  public StatusRefresher(
-      Settings settings, ProbeConfig config, OkHttpAdmin http, Supplier<Detection> detect, Consumer<MeshStatus> onStatus) {
-    this.interval = settings.duration(MeshProbeKey.STATUS_REFRESH);
-    if (interval.isNegative()) {
-      throw new IllegalArgumentException(MeshProbeKey.STATUS_REFRESH.key() + " must not be negative, but was " + interval);
-    }
-    this.configuredPorts = StatusFetcher.parsePorts(settings.string(MeshProbeKey.PORTS));
-    this.fetcher = new StatusFetcher(http, config.istioAdminUrl, config.linkerdAdminUrl);
+  public StatusRefresher(ProbeConfig config, OkHttpAdmin http, Supplier<Detection> detect, Consumer<MeshStatus> onStatus) {
+    this.interval = config.statusRefresh;
+    this.configuredPorts = config.ports;
+    this.fetcher =
+        new StatusFetcher(http, config.istioAdminUrl, config.istioStatusUrl, config.linkerdAdminUrl, config.proxyMemoryBudget);
     this.detect = detect;
     this.onStatus = onStatus;
   }

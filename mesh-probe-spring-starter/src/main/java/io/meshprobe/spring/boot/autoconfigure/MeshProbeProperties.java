@@ -43,6 +43,16 @@ public class MeshProbeProperties {
 
   private final Admin admin = new Admin();
 
+  /**
+   * The app's inbound ports for the status port table. Empty: the ports the JVM listens on (when the agent publishes
+   * them), else the proxy's non-proxy inbound ports.
+   */
+  private List<Integer> ports = new ArrayList<>();
+
+  private final Status status = new Status();
+
+  private final Proxy proxy = new Proxy();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -93,6 +103,22 @@ public class MeshProbeProperties {
 
   public Admin getAdmin() {
     return admin;
+  }
+
+  public List<Integer> getPorts() {
+    return ports;
+  }
+
+  public void setPorts(List<Integer> ports) {
+    this.ports = ports;
+  }
+
+  public Status getStatus() {
+    return status;
+  }
+
+  public Proxy getProxy() {
+    return proxy;
   }
 
   /** Values of {@code meshprobe.mesh}. */
@@ -242,6 +268,20 @@ public class MeshProbeProperties {
      */
     private boolean onFailure = true;
 
+    /**
+     * Whether to check, once the proxy is ready and without quitting it, that the quit path works (Istio's status
+     * port answers, Linkerd's shutdown endpoint is enabled), and log one WARN line if not.
+     */
+    private boolean preflight = true;
+
+    public boolean isPreflight() {
+      return preflight;
+    }
+
+    public void setPreflight(boolean preflight) {
+      this.preflight = preflight;
+    }
+
     public Duration getTimeout() {
       return timeout;
     }
@@ -367,6 +407,34 @@ public class MeshProbeProperties {
 
     public void setAllowRemote(boolean allowRemote) {
       this.allowRemote = allowRemote;
+    }
+  }
+
+  /** Mesh status snapshot (mTLS, identity, ports, findings). */
+  public static class Status {
+    /** How often the cached status is refreshed in the background once asked for; 0 refreshes only on demand. */
+    private Duration refresh = Duration.ofSeconds(30);
+
+    public Duration getRefresh() {
+      return refresh;
+    }
+
+    public void setRefresh(Duration refresh) {
+      this.refresh = refresh;
+    }
+  }
+
+  /** The proxy's own resource use. */
+  public static class Proxy {
+    /** Proxy memory above which the status reports the proxy-memory-over-budget finding; 0 turns the check off. */
+    private DataSize memoryBudget = DataSize.ofMegabytes(128);
+
+    public DataSize getMemoryBudget() {
+      return memoryBudget;
+    }
+
+    public void setMemoryBudget(DataSize memoryBudget) {
+      this.memoryBudget = memoryBudget;
     }
   }
 }

@@ -35,7 +35,13 @@ final class MeshProbes {
             .linkerdAdminUrl(p.getLinkerd().getAdminUrl())
             .httpTimeout(p.getHttp().getTimeout())
             .maxBody(p.getHttp().getMaxBody().toBytes())
-            .allowRemoteAdmin(p.getAdmin().isAllowRemote());
+            .allowRemoteAdmin(p.getAdmin().isAllowRemote())
+            .statusRefresh(p.getStatus().getRefresh())
+            .proxyMemoryBudget(p.getProxy().getMemoryBudget().toBytes())
+            .quitPreflight(p.getQuit().isPreflight());
+    if (!p.getPorts().isEmpty()) {
+      b.ports(p.getPorts());
+    }
     // Left to the library when unset: an explicit window also applies outside Kubernetes, and an empty Envoy admin
     // URL means "try the known ports".
     Duration window = p.getDetect().getWindow();

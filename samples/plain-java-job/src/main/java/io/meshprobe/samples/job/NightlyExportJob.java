@@ -3,6 +3,9 @@ package io.meshprobe.samples.job;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitResult;
+import io.meshprobe.status.Identity;
+import io.meshprobe.status.MeshStatus;
+import io.meshprobe.status.PortStatus;
 
 /**
  * A batch job in a meshed pod, written the way mesh-probe suggests: wait for the proxy before the first outbound
@@ -23,6 +26,9 @@ public final class NightlyExportJob {
     try (MeshProbe probe = MeshProbe.create()) {
       WaitResult ready = probe.awaitReady();
       System.out.println("[job] " + ready.detection() + ": " + ready.outcome());
+      if (ready.isReady()) {
+        printStatus(probe.refreshStatus());
+      }
       int exitCode;
       try {
         exportRecords();
@@ -36,6 +42,20 @@ public final class NightlyExportJob {
       }
       return exitCode;
     }
+  }
+
+  /** What the proxy says about this pod, from the public status model only. */
+  static void printStatus(MeshStatus s) {
+    Identity id = s.identity();
+    String version = s.proxy().version();
+    System.out.println("[job] mesh      " + s.proxy().mesh() + " (" + s.proxy().kind() + (version == null ? "" : " " + version) + ")");
+    System.out.println("[job] identity  " + (id == null || id.name() == null ? "unknown" : id.name()));
+    System.out.println("[job] expires   " + (id == null || id.notAfter() == null ? "unknown" : id.notAfter().toString()));
+    System.out.println("[job] mtls      " + s.mtls());
+    for (PortStatus p : s.ports()) {
+      System.out.println("[job] port      " + p.port() + " " + p.protocol() + " mtls " + p.mtls());
+    }
+    System.out.println("[job] findings  " + s.findings().size() + (s.findings().isEmpty() ? "" : " (run the doctor CLI for details)"));
   }
 
   private static void exportRecords() {

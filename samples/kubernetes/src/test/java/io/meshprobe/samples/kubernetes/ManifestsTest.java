@@ -223,6 +223,7 @@ class ManifestsTest {
     }
     if (kind.equals("Deployment")) {
       assertThat(quit).as(where + ": a Deployment's proxy is the kubelet's to stop").containsExactly("never");
+      assertThat(env(app, "MESHPROBE_QUIT_PREFLIGHT")).as(where + ": no quit, no quit check").containsExactly("false");
       return;
     }
     assertThat(quit).as(where + ": a Job must quit its proxy").doesNotContain("never");

@@ -108,9 +108,10 @@ class ObservabilityAssetsTest {
   }
 
   @Test
-  void theScrapeHasEveryMeterTheReadmeDocuments() throws IOException {
+  void theScrapeHasEveryMeterTheReadmeAndTheMetricsReferenceDocument() throws IOException {
     // Sanity of the reference side: the README's metrics table lists Prometheus names; each is in the scrape.
-    Matcher m = Pattern.compile("`(meshprobe_[a-z0-9_]+)`").matcher(Files.readString(ROOT.resolve("README.md")));
+    Matcher m = Pattern.compile("`(meshprobe_[a-z0-9_]+)`")
+        .matcher(Files.readString(ROOT.resolve("README.md")) + Files.readString(ROOT.resolve("docs/metrics.md")));
     List<String> documented = new ArrayList<>();
     while (m.find()) {
       documented.add(m.group(1));
@@ -142,6 +143,9 @@ class ObservabilityAssetsTest {
     // The ones the issue asks for.
     assertThat(alerts).contains("MeshProbePodNotMeshed", "MeshProbeMtlsPermissive", "MeshProbeCertificateExpiringSoon",
         "MeshProbeQuitFailed", "MeshProbeProxyNotReady");
+    // And every alert the metrics reference recommends.
+    assertThat(alerts).contains("MeshProbeControlPlaneDisconnected", "MeshProbeConfigRejected", "MeshProbeProxyMemoryOverBudget",
+        "MeshProbeQuitUnavailable");
   }
 
   @Test

@@ -65,6 +65,7 @@ public final class MeshProbe implements AutoCloseable {
   private static final long SMALL_BODY_CAP = 1 << 20;
 
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Builder builder;
   private final ProbeConfig config;
@@ -176,7 +177,9 @@ public final class MeshProbe implements AutoCloseable {
         return finish(new WaitResult(WaitOutcome.NO_PROXY, since(start), d, null, null));
       }
       Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      fireWaiting(d, since(start), null);
       long nextLog = start + LOG_EVERY_NANOS;
+      long nextProgress = start + PROGRESS_EVERY_NANOS;
       long interval = config.waitInterval.toNanos();
       while (true) {
         if (d.type() == MeshType.ENVOY && d.adminUrl() == null) {
@@ -196,6 +199,10 @@ public final class MeshProbe implements AutoCloseable {
         if (now - nextLog >= 0) {
           Log.info("still waiting for the " + d.mesh() + " proxy after " + Durations.format(since(start)) + " (last: " + last.answer + ")");
           nextLog += LOG_EVERY_NANOS;
+        }
+        if (now - nextProgress >= 0) {
+          fireWaiting(d, since(start), last.answer);
+          nextProgress += PROGRESS_EVERY_NANOS;
         }
         // A proxy that refuses connections is not listening yet: asking again costs almost nothing.
         long pause = last.refused ? interval / 2 : interval;
@@ -393,6 +400,16 @@ public final class MeshProbe implements AutoCloseable {
       throw new ProxyNotReadyException(result);
     }
     return result;
+  }
+
+  private void fireWaiting(Detection d, Duration waited, @Nullable String lastAnswer) {
+    for (MeshProbeListener l : listeners) {
+      try {
+        l.onWaiting(d, waited, lastAnswer);
+      } catch (RuntimeException e) {
+        Log.warn("listener " + l + " failed", e);
+      }
+    }
   }
 
   private void fireDetected(Detection d) {

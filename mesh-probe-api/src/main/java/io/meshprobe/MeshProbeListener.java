@@ -8,6 +8,12 @@ public interface MeshProbeListener {
   /** The verdict changed: first found, or completed later (version, native sidecar). */
   default void onDetected(Detection detection) {}
 
+  /**
+   * A wait for readiness is under way: called when it starts ({@code waited} zero, {@code lastAnswer} null) and then
+   * about once a second while the proxy is not ready, so tools can show progress.
+   */
+  default void onWaiting(Detection detection, java.time.Duration waited, @org.jspecify.annotations.Nullable String lastAnswer) {}
+
   /** A wait for readiness ended. */
   default void onWaitFinished(WaitResult result) {}
 

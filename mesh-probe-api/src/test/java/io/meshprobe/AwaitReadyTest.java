@@ -358,6 +358,48 @@ class AwaitReadyTest {
   }
 
   @Test
+  void listenersHearProgressAboutOnceASecondSoToolsCanShowIt() {
+    FakeSidecar sidecar = track(FakeSidecar.istio().freePorts().readyManually().start());
+    final List<String> progress = Collections.synchronizedList(new ArrayList<String>());
+    MeshProbe probe =
+        track(
+            ProbeFixture.aimedAt(sidecar)
+                .listener(
+                    new MeshProbeListener() {
+                      @Override
+                      public void onWaiting(Detection detection, Duration waited, String lastAnswer) {
+                        progress.add(waited.getSeconds() + "s " + lastAnswer);
+                      }
+                    })
+                .build());
+
+    assertThat(probe.awaitReady(Duration.ofMillis(1300)).outcome()).isEqualTo(WaitOutcome.TIMED_OUT);
+
+    // One event as the wait starts, one after a second: not one per poll.
+    assertThat(progress).containsExactly("0s null", "1s HTTP 503");
+  }
+
+  @Test
+  void logLinesCanBeRedirectedAwayFromJavaUtilLogging() {
+    final List<String> lines = Collections.synchronizedList(new ArrayList<String>());
+    // The sink gets every level and filters for itself.
+    io.meshprobe.internal.Log.redirect(
+        (level, message, thrown) -> {
+          if (level.intValue() >= Level.INFO.intValue()) {
+            lines.add(level + " " + message);
+          }
+        });
+    try {
+      MeshProbe probe = track(ProbeFixture.isolated().build());
+      probe.awaitReady(WAIT);
+    } finally {
+      io.meshprobe.internal.Log.redirect(null);
+    }
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).startsWith("INFO no mesh proxy detected");
+  }
+
+  @Test
   void aClosedProbeRefusesWork() {
     MeshProbe probe = ProbeFixture.isolated().build();
     probe.close();

@@ -2,26 +2,62 @@ package io.meshprobe.internal;
 
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
-/** mesh-probe's logging: {@code java.util.logging} under the logger {@code io.meshprobe}, so apps route it with their usual bridges. */
+/**
+ * mesh-probe's logging: {@code java.util.logging} under the logger {@code io.meshprobe}, so apps route it with their
+ * usual bridges. A host that must not start {@code java.util.logging} (the agent, in premain) installs a
+ * {@link Sink} instead, before anything is logged; the JUL logger is only looked up when no sink is set.
+ */
 public final class Log {
-  private static final Logger LOGGER = Logger.getLogger("io.meshprobe");
+  /** Where log lines go instead of {@code java.util.logging}. */
+  public interface Sink {
+    void log(Level level, String message, @Nullable Throwable thrown);
+  }
+
+  private static volatile @Nullable Sink sink;
 
   private Log() {}
 
+  /** Sends every later line to {@code sink} instead of {@code java.util.logging}; {@code null} goes back to JUL. */
+  public static void redirect(@Nullable Sink to) {
+    sink = to;
+  }
+
   public static void info(String message) {
-    LOGGER.log(Level.INFO, "mesh-probe: " + message);
+    log(Level.INFO, message, null);
   }
 
   public static void warn(String message) {
-    LOGGER.log(Level.WARNING, "mesh-probe: " + message);
+    log(Level.WARNING, message, null);
   }
 
   public static void debug(String message) {
-    LOGGER.log(Level.FINE, "mesh-probe: " + message);
+    log(Level.FINE, message, null);
   }
 
   public static void warn(String message, Throwable t) {
-    LOGGER.log(Level.WARNING, "mesh-probe: " + message, t);
+    log(Level.WARNING, message, t);
+  }
+
+  private static void log(Level level, String message, @Nullable Throwable thrown) {
+    Sink s = sink;
+    if (s != null) {
+      s.log(level, message, thrown);
+      return;
+    }
+    Logger logger = Jul.LOGGER;
+    if (logger.isLoggable(level)) {
+      if (thrown == null) {
+        logger.log(level, "mesh-probe: " + message);
+      } else {
+        logger.log(level, "mesh-probe: " + message, thrown);
+      }
+    }
+  }
+
+  /** Holder: the JUL logger (and with it the LogManager) is created on first use, never when a sink is set. */
+  private static final class Jul {
+    static final Logger LOGGER = Logger.getLogger("io.meshprobe");
   }
 }

@@ -2,6 +2,7 @@ package io.meshprobe.agent.cli;
 
 import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
+import io.meshprobe.MeshProbeListener;
 import io.meshprobe.QuitOutcome;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code java -jar mesh-probe-agent.jar <command>}: the pod diagnosis CLI (see {@code docs/cli.md}).
@@ -157,6 +159,11 @@ public final class MeshProbeCli {
   private int doctor(Args a) {
     Duration timeout = a.timeout != null ? a.timeout : DEFAULT_TIMEOUT;
     try (MeshProbe probe = probes.get()) {
+      if (!a.json) {
+        out.println("mesh-probe doctor");
+        out.flush();
+      }
+      showProgress(probe);
       Detection d = probe.detect();
       WaitResult w = probe.awaitReady(timeout);
       MeshStatus s = probe.refreshStatus();
@@ -171,13 +178,32 @@ public final class MeshProbeCli {
         extra.put("detection", d.toString());
         json(s, extra);
       } else {
-        out.println("mesh-probe doctor");
         line("detected", d.toString());
         line("ready", w.message());
         human(s);
       }
       return notReady ? NOT_READY : s.hasErrors() ? ERRORS : OK;
     }
+  }
+
+  /** A wait that lasts more than a second shows it on stderr, once a second, so a person knows what is going on. */
+  private void showProgress(MeshProbe probe) {
+    probe.addListener(
+        new MeshProbeListener() {
+          @Override
+          public void onWaiting(Detection detection, Duration waited, @Nullable String lastAnswer) {
+            if (waited.getSeconds() >= 1) {
+              err.println(
+                  "mesh-probe: waiting for the "
+                      + detection.mesh()
+                      + " proxy: "
+                      + waited.getSeconds()
+                      + "s"
+                      + (lastAnswer == null ? "" : " (last: " + lastAnswer + ")"));
+              err.flush();
+            }
+          }
+        });
   }
 
   private int analyze(Args a) {
@@ -215,6 +241,7 @@ public final class MeshProbeCli {
   private int waitReady(Args a) {
     Duration timeout = a.timeout != null ? a.timeout : DEFAULT_TIMEOUT;
     try (MeshProbe probe = probes.get()) {
+      showProgress(probe);
       WaitResult w = probe.awaitReady(timeout);
       out.println("mesh-probe: " + w.message());
       return w.outcome() == WaitOutcome.READY || w.outcome() == WaitOutcome.NO_PROXY ? OK : NOT_READY;

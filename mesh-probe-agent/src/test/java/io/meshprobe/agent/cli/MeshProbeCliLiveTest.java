@@ -160,6 +160,14 @@ class MeshProbeCliLiveTest {
   }
 
   @Test
+  void wait_longerThanASecond_showsProgressOnStderr() {
+    start(FakeSidecar.istio().readyManually());
+    assertThat(run(istio(), "wait", "--timeout", "1300ms")).isEqualTo(MeshProbeCli.NOT_READY);
+    assertThat(new String(err.toByteArray(), StandardCharsets.UTF_8))
+        .contains("mesh-probe: waiting for the istio proxy: 1s (last: HTTP 503)");
+  }
+
+  @Test
   void doctor_notReady_exits3() {
     start(FakeSidecar.linkerd().readyManually());
     assertThat(run(linkerd(), "doctor", "--timeout", "300ms")).isEqualTo(MeshProbeCli.NOT_READY);

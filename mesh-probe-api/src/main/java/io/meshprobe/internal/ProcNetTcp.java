@@ -1,9 +1,8 @@
 package io.meshprobe.internal;
 
-import java.io.BufferedReader;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -14,8 +13,15 @@ import org.jspecify.annotations.Nullable;
  * {@code /proc/net/tcp6} (state {@code 0A}). Every container of a pod shares the namespace, so the
  * proxy's listeners show up here even though it runs in another container, and so do ztunnel's in-pod
  * sockets in ambient mode.
+ *
+ * <p>Read at JVM start (the agent's premain), so it parses the bytes in one pass with plain
+ * {@code java.io}: no regex, no NIO channels, no charset decoder. A regex split per line took 60-170 ms for
+ * a 750-line table on a 2-core machine; this takes a few ms.
  */
 public final class ProcNetTcp {
+  /** Size cap per file: far above any real table (about 150 bytes per socket). */
+  private static final long MAX_BYTES = 64L << 20;
+
   private final Path procNet;
 
   public ProcNetTcp(Path procNet) {
@@ -30,29 +36,88 @@ public final class ProcNetTcp {
   }
 
   private static boolean read(Path file, Set<Integer> ports) {
-    if (!Files.isReadable(file)) {
-      return false;
-    }
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
-      String line = r.readLine(); // header
-      while ((line = r.readLine()) != null) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length < 4 || !f[3].equals("0A")) {
-          continue;
-        }
-        int colon = f[1].lastIndexOf(':');
-        if (colon < 0) {
-          continue;
-        }
-        try {
-          ports.add(Integer.parseInt(f[1].substring(colon + 1), 16));
-        } catch (NumberFormatException ignored) {
-          // a malformed line says nothing about the ports
-        }
-      }
+    try (InputStream in = new FileInputStream(file.toFile())) {
+      parse(in, ports);
       return true;
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * Adds the local port of every row whose 4th field ({@code st}) is {@code 0A}. Fields are separated by
+   * spaces; the 2nd is {@code <hex address>:<hex port>}. The first line is the header.
+   */
+  static void parse(InputStream in, Set<Integer> ports) throws IOException {
+    byte[] buf = new byte[16384];
+    long total = 0;
+    int line = 0;
+    int field = -1; // index of the current (or last) field in the line
+    boolean inField = false;
+    int port = 0;
+    int portDigits = 0;
+    boolean portOk = true;
+    int state0 = 0;
+    int state1 = 0;
+    int stateLen = 0;
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      total += n;
+      if (total > MAX_BYTES) {
+        throw new IOException("more than " + MAX_BYTES + " bytes");
+      }
+      for (int i = 0; i < n; i++) {
+        int c = buf[i];
+        if (c == '\n') {
+          if (line > 0 && listens(field, stateLen, state0, state1, portOk, portDigits)) {
+            ports.add(port);
+          }
+          line++;
+          field = -1;
+          inField = false;
+          port = 0;
+          portDigits = 0;
+          portOk = true;
+          stateLen = 0;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+          inField = false;
+        } else {
+          if (!inField) {
+            inField = true;
+            field++;
+          }
+          if (field == 1) {
+            if (c == ':') {
+              port = 0;
+              portDigits = 0;
+              portOk = true;
+            } else {
+              int d = Character.digit(c, 16);
+              if (d < 0) {
+                portOk = false;
+              } else {
+                port = (port << 4) | d;
+                portDigits++;
+              }
+            }
+          } else if (field == 3) {
+            if (stateLen == 0) {
+              state0 = c;
+            } else if (stateLen == 1) {
+              state1 = c;
+            }
+            stateLen++;
+          }
+        }
+      }
+    }
+    if (line > 0 && listens(field, stateLen, state0, state1, portOk, portDigits)) {
+      ports.add(port); // a last row without a newline
+    }
+  }
+
+  private static boolean listens(int field, int stateLen, int state0, int state1, boolean portOk, int portDigits) {
+    return field >= 3 && stateLen == 2 && state0 == '0' && (state1 == 'A' || state1 == 'a') && portOk && portDigits > 0
+        && portDigits <= 4;
   }
 }

@@ -15,9 +15,9 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the exit-status patch
- * are set up right away (a job may end at once), JMX on the daemon thread {@code mesh-probe-init}; without a
- * mesh, none of it.
+ * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the main thread's
+ * crash watch are set up right away (a job may end at once); the exit-status patch on the daemon thread
+ * {@code mesh-probe-exit-watch}, JMX on {@code mesh-probe-init}; without a mesh, none of it.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -155,17 +155,34 @@ public final class AgentStarter {
         });
   }
 
+  /**
+   * The main thread's crash is watched at once (cheap); the {@code Shutdown.exit} patch (ASM, tens of ms) is
+   * applied on a daemon thread, off premain's path. A JVM that ends before it is in place is still handled:
+   * see {@link ExitWatch#inferFromThreads()}.
+   */
   private void watchExit() {
     try {
-      System.getProperties().put(JdkPatcher.EXIT, exit);
-      patcher.enableExit();
-      patcher.patchLoaded(inst, JdkPatcher.SHUTDOWN, JdkPatcher.THREAD);
-      if (patcher.isPatched(JdkPatcher.SHUTDOWN)) {
-        exit.installed();
-      }
+      exit.watchMainThread();
     } catch (Throwable t) {
-      AgentLog.debug("cannot watch the exit status (" + t + "); every exit counts as a normal end");
+      AgentLog.debug("cannot watch the main thread (" + t + "); a crash of main counts as a normal end");
     }
+    background(
+        "mesh-probe-exit-watch",
+        new Runnable() {
+          @Override
+          public void run() {
+            try {
+              System.getProperties().put(JdkPatcher.EXIT, exit);
+              patcher.enableExit();
+              patcher.patchLoaded(inst, JdkPatcher.SHUTDOWN);
+              if (patcher.isPatched(JdkPatcher.SHUTDOWN)) {
+                exit.installed();
+              }
+            } catch (Throwable t) {
+              AgentLog.debug("cannot patch Shutdown.exit (" + t + "); exit calls are told apart by thread name only");
+            }
+          }
+        });
   }
 
   private void registerMBean() {

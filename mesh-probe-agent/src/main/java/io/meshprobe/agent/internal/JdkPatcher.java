@@ -36,8 +36,8 @@ import org.objectweb.asm.Opcodes;
  *   <tr><td>{@value #CONNECT}</td><td>{@code Socket.connect(SocketAddress,int)}, {@code SocketChannelImpl.connect},
  *       {@code SocketChannelImpl.blockingConnect} (the {@code socket().connect()} path since JDK 13),
  *       {@code UnixAsynchronousSocketChannelImpl.implConnect} (the address)</td><td>gate mode</td></tr>
- *   <tr><td>{@value #EXIT}</td><td>{@code java.lang.Shutdown.exit(int)} (the status, boxed) and
- *       {@code Thread.dispatchUncaughtException} (the throwable)</td><td>quit policy: exit status, signals</td></tr>
+ *   <tr><td>{@value #EXIT}</td><td>{@code java.lang.Shutdown.exit(int)} (the status, boxed)</td><td>quit policy:
+ *       exit status, signals</td></tr>
  *   <tr><td>{@value #METER_REGISTRY}</td><td>end of every {@code io.micrometer.core.instrument.MeterRegistry}
  *       constructor ({@code this})</td><td>metrics in every registry</td></tr>
  * </table>
@@ -56,7 +56,6 @@ final class JdkPatcher implements ClassFileTransformer {
   static final String SOCKET_CHANNEL = "sun/nio/ch/SocketChannelImpl";
   static final String ASYNC_CHANNEL = "sun/nio/ch/UnixAsynchronousSocketChannelImpl";
   static final String SHUTDOWN = "java/lang/Shutdown";
-  static final String THREAD = "java/lang/Thread";
   static final String REGISTRY = "io/micrometer/core/instrument/MeterRegistry";
 
   private volatile boolean gate;
@@ -116,7 +115,7 @@ final class JdkPatcher implements ClassFileTransformer {
         if (gate && (className.equals(SOCKET) || className.equals(SOCKET_CHANNEL) || className.equals(ASYNC_CHANNEL))) {
           return patch(className, bytes, CONNECT);
         }
-        if (exit && (className.equals(SHUTDOWN) || className.equals(THREAD))) {
+        if (exit && className.equals(SHUTDOWN)) {
           return patch(className, bytes, EXIT);
         }
       } else if (meterHook != null && className.equals(REGISTRY)) {
@@ -178,9 +177,6 @@ final class JdkPatcher implements ClassFileTransformer {
     }
     if (className.equals(SHUTDOWN)) {
       return isStatic && name.equals("exit") && desc.equals("(I)V") ? 0 : -1;
-    }
-    if (className.equals(THREAD)) {
-      return !isStatic && name.equals("dispatchUncaughtException") && desc.equals("(Ljava/lang/Throwable;)V") ? 1 : -1;
     }
     return -1;
   }

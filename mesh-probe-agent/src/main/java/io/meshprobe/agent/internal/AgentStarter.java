@@ -7,6 +7,7 @@ import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
+import java.util.function.Function;
 import javax.management.ObjectName;
 
 /**
@@ -43,7 +44,47 @@ public final class AgentStarter {
       AgentLog.debug("meshprobe.mesh=none: nothing to wait for or quit");
       return;
     }
+    String noMesh = NoMeshShortcut.reason();
+    if (noMesh != null) {
+      AgentLog.debug("no mesh: " + noMesh);
+      if (config.metrics) {
+        lazyMetrics(inst, config);
+      }
+      return;
+    }
     new AgentStarter(inst, config, MeshProbe.create()).run(attached);
+  }
+
+  /**
+   * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries,
+   * but the probe behind them is built on the metrics thread, and only if the app ever loads Micrometer.
+   */
+  private static void lazyMetrics(Instrumentation inst, final AgentConfig config) {
+    final MicrometerBridge.StateSource source =
+        new MicrometerBridge.StateSource() {
+          @Override
+          public AgentState get() {
+            MeshProbe probe = MeshProbe.create();
+            AgentState state = new AgentState(config, probe);
+            probe.addListener(state);
+            state.onDetected(probe.detect());
+            return state;
+          }
+        };
+    JdkPatcher patcher = new JdkPatcher();
+    patcher.enableMetrics(
+        new Function<Object, Object>() {
+          private MicrometerBridge bridge;
+
+          @Override
+          public synchronized Object apply(Object registry) {
+            if (bridge == null) {
+              bridge = new MicrometerBridge(source);
+            }
+            return bridge.apply(registry);
+          }
+        });
+    inst.addTransformer(patcher, true);
   }
 
   private void run(boolean attached) throws Exception {

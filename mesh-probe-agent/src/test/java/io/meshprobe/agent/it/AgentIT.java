@@ -146,6 +146,17 @@ class AgentIT {
 
   @ParameterizedTest
   @MethodSource("javas")
+  void withoutAProxyTheMetersStillSayNoMesh(String java) throws Exception {
+    try (Forked app = Forked.app(java, "", "meters")) {
+      assertThat(app.awaitExit(T)).isZero();
+      assertThat(app.line("meters")).as("stdout %s stderr %s", app.stdout(), app.stderr()).startsWith("meters ready=0.0");
+      assertThat(app.line("meters")).contains("mesh=none");
+      assertThat(app.stderr()).isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("javas")
   void quitComesAfterTheAppsOwnShutdownHook(String java) throws Exception {
     try (FakeSidecar sidecar = istio().start();
         Forked app = Forked.app(java, props(sidecar), "", "hook=" + hookUrl(sidecar))) {

@@ -17,8 +17,9 @@ import javax.management.ObjectName;
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
  * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the main thread's
- * crash watch are set up right away (a job may end at once); the exit-status patch on the daemon thread
- * {@code mesh-probe-exit-watch}, JMX on {@code mesh-probe-init}; without a mesh, none of it.
+ * crash watch are set up right away (a job may end at once); the exit-status patch (only for
+ * {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}, JMX on
+ * {@code mesh-probe-init}; without a mesh, none of it.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -197,15 +198,19 @@ public final class AgentStarter {
   }
 
   /**
-   * The main thread's crash is watched at once (cheap); the {@code Shutdown.exit} patch (ASM, tens of ms) is
-   * applied on a daemon thread, off premain's path. A JVM that ends before it is in place is still handled:
-   * see {@link ExitWatch#inferFromThreads()}.
+   * The main thread's crash is watched at once (cheap). Signals and exit calls are told apart at shutdown from
+   * the thread blocked in {@code Shutdown.exit} ({@link ExitWatch#inferFromThreads()}), which needs no patch.
+   * Only {@code meshprobe.quit.on-failure=false} needs the status of an exit call: then {@code Shutdown.exit}
+   * is patched (ASM, tens of ms), on a daemon thread, off premain's path.
    */
   private void watchExit() {
     try {
       exit.watchMainThread();
     } catch (Throwable t) {
       AgentLog.debug("cannot watch the main thread (" + t + "); a crash of main counts as a normal end");
+    }
+    if (config.quitOnFailure) {
+      return;
     }
     background(
         "mesh-probe-exit-watch",

@@ -8,14 +8,16 @@ import java.util.function.Function;
  * Learns how the JVM ends, for the quit policy.
  *
  * <ul>
- *   <li><b>Exit calls and signals.</b> The exit hook ({@link JdkPatcher#EXIT}) sees the status passed to
- *       {@code java.lang.Shutdown.exit(int)}, where both {@code System.exit}/{@code Runtime.exit} and the JVM's
- *       own SIGTERM/SIGINT/SIGHUP handlers ({@code java.lang.Terminator}, status 128 + signal number) go, from
- *       Java 8 to 25. The patch is applied on a background thread (the ASM work costs tens of ms, too much for
- *       premain), so a JVM can end before it is in place. Then {@link #inferFromThreads()}, called by the quit
- *       hook, looks for the thread blocked in {@code Shutdown.exit}: a thread the JDK names
- *       {@code SIGTERM handler} (or INT, HUP) means that signal; any other means an exit call whose status is
- *       unknown.
+ *   <li><b>Signals and exit calls.</b> At shutdown, {@link #inferFromThreads()} (called by the quit hook) looks for
+ *       the thread blocked in {@code java.lang.Shutdown.exit}, where both {@code System.exit}/{@code Runtime.exit}
+ *       and the JVM's SIGTERM/SIGINT/SIGHUP handling go (Java 8 to 25). The JDK runs a signal's handler on a new
+ *       thread named {@code "SIG" + name + " handler"} ({@code SIGTERM handler}...), so that name means the
+ *       signal; any other thread means an exit call. This needs no patch. An app that handles SIGTERM itself and
+ *       calls {@code System.exit} from its handler still counts as SIGTERM (right: the pod is going away).
+ *   <li><b>Exit status.</b> Only {@code meshprobe.quit.on-failure=false} needs the status of an exit call: then
+ *       the exit hook ({@link JdkPatcher#EXIT}) sees the value passed to {@code Shutdown.exit(int)}. The patch is
+ *       applied on a background thread (the ASM work costs tens of ms, too much for premain); an exit call made
+ *       before it is in place has an unknown status ({@link #exitCode()} is {@code null}).
  *   <li><b>Own end.</b> When the last non-daemon thread ends, {@code Shutdown.exit} is never called: the code is
  *       1 if the main thread died of an uncaught exception, else 0, like the launcher's. The main thread's
  *       uncaught-exception handler is wrapped to see that (it then does what the JDK does without a handler:
@@ -28,7 +30,9 @@ final class ExitWatch implements Function<Object, Object> {
   private final AtomicReference<Integer> status = new AtomicReference<Integer>();
   private volatile boolean mainThrew;
   private volatile boolean installed;
-  private volatile boolean exitCallUnknownStatus;
+  /** 128 + signal number when a JDK signal-handler thread is in {@code Shutdown.exit}, else 0. */
+  private volatile int threadSignal;
+  private volatile boolean exitCallSeen;
 
   ExitWatch(Thread main) {
     this.main = main;
@@ -69,24 +73,20 @@ final class ExitWatch implements Function<Object, Object> {
   }
 
   /**
-   * At shutdown, when the exit patch was not in place yet: finds the thread blocked in {@code Shutdown.exit}
-   * and infers the signal from its name, or records an exit call with an unknown status.
+   * At shutdown: finds the threads blocked in {@code Shutdown.exit}. One the JDK named for a signal means that
+   * signal; any other means an exit call. None means the JVM ends on its own (last non-daemon thread).
    */
   void inferFromThreads() {
-    if (installed || status.get() != null) {
-      return;
-    }
     for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
       if (!inShutdownExit(e.getValue())) {
         continue;
       }
-      String name = e.getKey().getName();
-      int code = signalStatus(name);
+      int code = signalStatus(e.getKey().getName());
       if (code > 0) {
-        status.compareAndSet(null, code);
+        threadSignal = code;
         return;
       }
-      exitCallUnknownStatus = true;
+      exitCallSeen = true;
     }
   }
 
@@ -113,28 +113,33 @@ final class ExitWatch implements Function<Object, Object> {
     return false;
   }
 
-  /** The status passed to the first {@code Shutdown.exit}, or {@code null} when the JVM ended on its own or it is unknown. */
-  Integer exitCall() {
-    return status.get();
-  }
-
-  /** The JVM's exit code as far as it can be known now, or {@code null} for an exit call whose status was not seen. */
+  /**
+   * The JVM's exit code as far as it can be known now, or {@code null} for an exit call whose status was not
+   * seen (no exit patch, or not in place yet).
+   */
   Integer exitCode() {
     Integer s = status.get();
     if (s != null) {
       return s;
     }
-    if (exitCallUnknownStatus) {
+    if (threadSignal > 0) {
+      return threadSignal;
+    }
+    if (exitCallSeen) {
       return null;
     }
     return mainThrew ? 1 : 0;
   }
 
-  /** The signal that ends the JVM (TERM, INT, HUP), or {@code null}. A {@code System.exit(143)} looks the same. */
+  /**
+   * The signal that ends the JVM (TERM, INT, HUP), or {@code null}: from the thread names; when no thread was
+   * seen in {@code Shutdown.exit}, from the patched status (where a {@code System.exit(143)} looks the same).
+   */
   String signal() {
-    Integer s = status.get();
-    if (s == null) {
-      return null;
+    int s = threadSignal;
+    if (s == 0 && !exitCallSeen) {
+      Integer st = status.get();
+      s = st == null ? 0 : st;
     }
     switch (s) {
       case 128 + 15:

@@ -34,6 +34,35 @@ class ProcNetTcpTest {
   }
 
   @Test
+  void skipsMalformedRowsAndReadsALastRowWithoutNewline() throws IOException {
+    Files.write(
+        dir.resolve("tcp"),
+        (HEADER
+                + "   1: garbage\n"
+                + line("0100007F:ZZ98", "0A")
+                + line("0100007F:123456", "0A")
+                + "\n"
+                + line("0100007F:0050", "0A").trim())
+            .getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(new ProcNetTcp(dir).listeningPorts()).containsExactly(80);
+  }
+
+  @Test
+  void aHeaderOnlyTableMeansNothingListens() throws IOException {
+    Files.write(dir.resolve("tcp"), HEADER.getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(new ProcNetTcp(dir).listeningPorts()).isEmpty();
+  }
+
+  @Test
+  void readsTheRealTableOfThisMachineWhenThereIsOne() {
+    java.nio.file.Path real = java.nio.file.Paths.get("/proc/net");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(real.resolve("tcp")));
+    assertThat(new ProcNetTcp(real).listeningPorts()).isNotNull();
+  }
+
+  @Test
   void unreadableProcMeansUnknown() {
     assertThat(new ProcNetTcp(dir.resolve("nope")).listeningPorts()).isNull();
   }

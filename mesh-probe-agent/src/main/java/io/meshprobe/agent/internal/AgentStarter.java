@@ -7,6 +7,7 @@ import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
+import java.util.function.Function;
 import javax.management.ObjectName;
 
 /**
@@ -15,9 +16,10 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the exit-status patch
- * are set up right away (a job may end at once), JMX on the daemon thread {@code mesh-probe-init}; without a
- * mesh, none of it.
+ * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the main thread's
+ * crash watch are set up right away (a job may end at once); the exit-status patch (only for
+ * {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}, JMX on
+ * {@code mesh-probe-init}; without a mesh, none of it.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -43,7 +45,47 @@ public final class AgentStarter {
       AgentLog.debug("meshprobe.mesh=none: nothing to wait for or quit");
       return;
     }
+    String noMesh = NoMeshShortcut.reason();
+    if (noMesh != null) {
+      AgentLog.debug("no mesh: " + noMesh);
+      if (config.metrics) {
+        lazyMetrics(inst, config);
+      }
+      return;
+    }
     new AgentStarter(inst, config, MeshProbe.create()).run(attached);
+  }
+
+  /**
+   * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries,
+   * but the probe behind them is built on the metrics thread, and only if the app ever loads Micrometer.
+   */
+  private static void lazyMetrics(Instrumentation inst, final AgentConfig config) {
+    final MicrometerBridge.StateSource source =
+        new MicrometerBridge.StateSource() {
+          @Override
+          public AgentState get() {
+            MeshProbe probe = MeshProbe.create();
+            AgentState state = new AgentState(config, probe);
+            probe.addListener(state);
+            state.onDetected(probe.detect());
+            return state;
+          }
+        };
+    JdkPatcher patcher = new JdkPatcher();
+    patcher.enableMetrics(
+        new Function<Object, Object>() {
+          private MicrometerBridge bridge;
+
+          @Override
+          public synchronized Object apply(Object registry) {
+            if (bridge == null) {
+              bridge = new MicrometerBridge(source);
+            }
+            return bridge.apply(registry);
+          }
+        });
+    inst.addTransformer(patcher, true);
   }
 
   private void run(boolean attached) throws Exception {
@@ -155,17 +197,38 @@ public final class AgentStarter {
         });
   }
 
+  /**
+   * The main thread's crash is watched at once (cheap). Signals and exit calls are told apart at shutdown from
+   * the thread blocked in {@code Shutdown.exit} ({@link ExitWatch#inferFromThreads()}), which needs no patch.
+   * Only {@code meshprobe.quit.on-failure=false} needs the status of an exit call: then {@code Shutdown.exit}
+   * is patched (ASM, tens of ms), on a daemon thread, off premain's path.
+   */
   private void watchExit() {
     try {
-      System.getProperties().put(JdkPatcher.EXIT, exit);
-      patcher.enableExit();
-      patcher.patchLoaded(inst, JdkPatcher.SHUTDOWN, JdkPatcher.THREAD);
-      if (patcher.isPatched(JdkPatcher.SHUTDOWN)) {
-        exit.installed();
-      }
+      exit.watchMainThread();
     } catch (Throwable t) {
-      AgentLog.debug("cannot watch the exit status (" + t + "); every exit counts as a normal end");
+      AgentLog.debug("cannot watch the main thread (" + t + "); a crash of main counts as a normal end");
     }
+    if (config.quitOnFailure) {
+      return;
+    }
+    background(
+        "mesh-probe-exit-watch",
+        new Runnable() {
+          @Override
+          public void run() {
+            try {
+              System.getProperties().put(JdkPatcher.EXIT, exit);
+              patcher.enableExit();
+              patcher.patchLoaded(inst, JdkPatcher.SHUTDOWN);
+              if (patcher.isPatched(JdkPatcher.SHUTDOWN)) {
+                exit.installed();
+              }
+            } catch (Throwable t) {
+              AgentLog.debug("cannot patch Shutdown.exit (" + t + "); exit calls are told apart by thread name only");
+            }
+          }
+        });
   }
 
   private void registerMBean() {

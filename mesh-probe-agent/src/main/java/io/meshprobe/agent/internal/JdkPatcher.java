@@ -7,11 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
 
 /**
  * The agent's only bytecode change: a call to a "JDK-only hook" at a few chosen places, with plain ASM
@@ -36,8 +31,8 @@ import org.objectweb.asm.Opcodes;
  *   <tr><td>{@value #CONNECT}</td><td>{@code Socket.connect(SocketAddress,int)}, {@code SocketChannelImpl.connect},
  *       {@code SocketChannelImpl.blockingConnect} (the {@code socket().connect()} path since JDK 13),
  *       {@code UnixAsynchronousSocketChannelImpl.implConnect} (the address)</td><td>gate mode</td></tr>
- *   <tr><td>{@value #EXIT}</td><td>{@code java.lang.Shutdown.exit(int)} (the status, boxed) and
- *       {@code Thread.dispatchUncaughtException} (the throwable)</td><td>quit policy: exit status, signals</td></tr>
+ *   <tr><td>{@value #EXIT}</td><td>{@code java.lang.Shutdown.exit(int)} (the status, boxed)</td><td>quit policy:
+ *       exit status, signals</td></tr>
  *   <tr><td>{@value #METER_REGISTRY}</td><td>end of every {@code io.micrometer.core.instrument.MeterRegistry}
  *       constructor ({@code this})</td><td>metrics in every registry</td></tr>
  * </table>
@@ -56,7 +51,6 @@ final class JdkPatcher implements ClassFileTransformer {
   static final String SOCKET_CHANNEL = "sun/nio/ch/SocketChannelImpl";
   static final String ASYNC_CHANNEL = "sun/nio/ch/UnixAsynchronousSocketChannelImpl";
   static final String SHUTDOWN = "java/lang/Shutdown";
-  static final String THREAD = "java/lang/Thread";
   static final String REGISTRY = "io/micrometer/core/instrument/MeterRegistry";
 
   private volatile boolean gate;
@@ -116,7 +110,7 @@ final class JdkPatcher implements ClassFileTransformer {
         if (gate && (className.equals(SOCKET) || className.equals(SOCKET_CHANNEL) || className.equals(ASYNC_CHANNEL))) {
           return patch(className, bytes, CONNECT);
         }
-        if (exit && (className.equals(SHUTDOWN) || className.equals(THREAD))) {
+        if (exit && className.equals(SHUTDOWN)) {
           return patch(className, bytes, EXIT);
         }
       } else if (meterHook != null && className.equals(REGISTRY)) {
@@ -129,38 +123,15 @@ final class JdkPatcher implements ClassFileTransformer {
     return null;
   }
 
-  private byte[] patch(final String className, byte[] bytes, final String key) {
-    ClassReader reader = new ClassReader(bytes);
-    ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-    final boolean[] changed = {false};
-    reader.accept(
-        new ClassVisitor(Opcodes.ASM9, writer) {
-          @Override
-          public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
-            MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
-            boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
-            if (key.equals(METER_REGISTRY)) {
-              if (name.equals("<init>")) {
-                changed[0] = true;
-                return new BeforeReturn(mv, key);
-              }
-              return mv;
-            }
-            int slot = target(className, name, desc, isStatic);
-            if (slot < 0) {
-              return mv;
-            }
-            changed[0] = true;
-            return new AtEntry(mv, key, slot, desc.startsWith("(I") && isStatic);
-          }
-        },
-        0);
-    if (!changed[0]) {
+  private byte[] patch(String className, byte[] bytes, String key) {
+    // The ASM code lives in PatchWriter, so that this transformer links no ASM class until a patch is due.
+    byte[] out = PatchWriter.patch(className, bytes, key);
+    if (out == null) {
       return null;
     }
     patched.add(className);
     AgentLog.debug("patched " + className.replace('/', '.'));
-    return writer.toByteArray();
+    return out;
   }
 
   /** The local slot of the argument handed to the hook, or -1 when the method is not patched. */
@@ -179,81 +150,6 @@ final class JdkPatcher implements ClassFileTransformer {
     if (className.equals(SHUTDOWN)) {
       return isStatic && name.equals("exit") && desc.equals("(I)V") ? 0 : -1;
     }
-    if (className.equals(THREAD)) {
-      return !isStatic && name.equals("dispatchUncaughtException") && desc.equals("(Ljava/lang/Throwable;)V") ? 1 : -1;
-    }
     return -1;
-  }
-
-  /** Emits {@code hook(KEY).apply(argument)} and drops the result; {@code loadArgument} pushes the argument. */
-  static void emitHookCall(MethodVisitor mv, String key, Runnable loadArgument) {
-    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "getProperties", "()Ljava/util/Properties;", false);
-    mv.visitLdcInsn(key);
-    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/util/function/Function", "identity", "()Ljava/util/function/Function;", true);
-    mv.visitMethodInsn(
-        Opcodes.INVOKEVIRTUAL, "java/util/Properties", "getOrDefault", "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;", false);
-    mv.visitTypeInsn(Opcodes.CHECKCAST, "java/util/function/Function");
-    loadArgument.run();
-    mv.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/util/function/Function", "apply", "(Ljava/lang/Object;)Ljava/lang/Object;", true);
-    mv.visitInsn(Opcodes.POP);
-  }
-
-  /** Calls the hook first thing in the method, with one argument (an {@code int} is boxed). */
-  private static final class AtEntry extends MethodVisitor {
-    private final String key;
-    private final int slot;
-    private final boolean boxInt;
-
-    AtEntry(MethodVisitor mv, String key, int slot, boolean boxInt) {
-      super(Opcodes.ASM9, mv);
-      this.key = key;
-      this.slot = slot;
-      this.boxInt = boxInt;
-    }
-
-    @Override
-    public void visitCode() {
-      super.visitCode();
-      emitHookCall(
-          mv,
-          key,
-          new Runnable() {
-            @Override
-            public void run() {
-              if (boxInt) {
-                mv.visitVarInsn(Opcodes.ILOAD, slot);
-                mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer", "valueOf", "(I)Ljava/lang/Integer;", false);
-              } else {
-                mv.visitVarInsn(Opcodes.ALOAD, slot);
-              }
-            }
-          });
-    }
-  }
-
-  /** Calls the hook with {@code this} just before each {@code return} of a constructor. */
-  private static final class BeforeReturn extends MethodVisitor {
-    private final String key;
-
-    BeforeReturn(MethodVisitor mv, String key) {
-      super(Opcodes.ASM9, mv);
-      this.key = key;
-    }
-
-    @Override
-    public void visitInsn(int opcode) {
-      if (opcode == Opcodes.RETURN) {
-        emitHookCall(
-            mv,
-            key,
-            new Runnable() {
-              @Override
-              public void run() {
-                mv.visitVarInsn(Opcodes.ALOAD, 0);
-              }
-            });
-      }
-      super.visitInsn(opcode);
-    }
   }
 }

@@ -36,13 +36,30 @@ final class MicrometerBridge implements Function<Object, Object> {
   private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final int MAX_TRIES = 100;
 
-  private final AgentState state;
+  /** Where the worker gets the agent's state the first time it runs (no mesh: built only if Micrometer loads). */
+  interface StateSource {
+    AgentState get();
+  }
+
+  private final StateSource source;
+  /** Only touched by the worker thread. */
+  private AgentState state;
   private final List<Bound> bound = new ArrayList<Bound>();
   private final LinkedBlockingQueue<Object> signals = new LinkedBlockingQueue<Object>();
   private Thread worker;
 
-  MicrometerBridge(AgentState state) {
-    this.state = state;
+  MicrometerBridge(final AgentState state) {
+    this(
+        new StateSource() {
+          @Override
+          public AgentState get() {
+            return state;
+          }
+        });
+  }
+
+  MicrometerBridge(StateSource source) {
+    this.source = source;
   }
 
   /** Called from the patched constructor; never throws. */
@@ -80,6 +97,12 @@ final class MicrometerBridge implements Function<Object, Object> {
   }
 
   private void work() {
+    try {
+      state = source.get();
+    } catch (Throwable t) {
+      AgentLog.debug("no meters: " + t);
+      return;
+    }
     try {
       boolean pending = false;
       while (true) {

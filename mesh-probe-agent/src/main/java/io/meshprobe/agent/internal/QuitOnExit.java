@@ -28,13 +28,20 @@ final class QuitOnExit implements Runnable {
 
   /** Why there is no quit for this end of the JVM, or {@code null} to quit. */
   String skipReason() {
+    exit.inferFromThreads();
     String signal = exit.signal();
     if (config.quit == AgentConfig.QuitPolicy.AUTO && signal != null) {
       return "the JVM ends on " + signal + " (the pod is going away; the kubelet stops the proxy)";
     }
-    int code = exit.exitCode();
-    if (!config.quitOnFailure && code != 0 && exit.isInstalled()) {
-      return "exit code " + code + " and meshprobe.quit.on-failure=false (the app may be restarted and needs the proxy)";
+    if (!config.quitOnFailure) {
+      Integer code = exit.exitCode();
+      if (code == null) {
+        return "System.exit was called before the exit-status watch was in place, so the code is unknown, and"
+            + " meshprobe.quit.on-failure=false (the app may be restarted and needs the proxy)";
+      }
+      if (code != 0) {
+        return "exit code " + code + " and meshprobe.quit.on-failure=false (the app may be restarted and needs the proxy)";
+      }
     }
     return null;
   }
@@ -65,7 +72,8 @@ final class QuitOnExit implements Runnable {
           AgentLog.debug("quit skipped: " + r.message());
           break;
         default:
-          AgentLog.warn("quit " + r.outcome() + ": " + r.message());
+          // The library has already printed its one warning line (e.g. which Linkerd annotation to set).
+          break;
       }
     } catch (Throwable t) {
       AgentLog.warn("quit failed: " + t);

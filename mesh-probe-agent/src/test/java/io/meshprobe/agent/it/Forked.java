@@ -53,7 +53,15 @@ final class Forked implements AutoCloseable {
   }
 
   static Forked app(String java, String agentArgs, String... appArgs) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(java, "-javaagent:" + JAR + (agentArgs.isEmpty() ? "" : "=" + agentArgs), "-cp", appClassPath(), APP));
+    return app(java, List.of(), agentArgs, appArgs);
+  }
+
+  /** The test app with JVM options ({@code -Dmeshprobe...=...}), the agent (with {@code agentArgs}) and app arguments. */
+  static Forked app(String java, List<String> jvmOptions, String agentArgs, String... appArgs) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-javaagent:" + JAR + (agentArgs.isEmpty() ? "" : "=" + agentArgs), "-cp", appClassPath(), APP));
     cmd.addAll(List.of(appArgs));
     return new Forked(cmd, Map.of());
   }

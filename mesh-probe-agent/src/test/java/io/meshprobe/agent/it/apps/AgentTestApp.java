@@ -36,6 +36,7 @@ public final class AgentTestApp {
         }
         case "meters" -> meters();
         case "exit" -> System.exit(Integer.parseInt(v));
+        case "throw" -> throw new IllegalStateException("app failed");
         case "wait" -> {
           System.out.println("waiting");
           new CountDownLatch(1).await();

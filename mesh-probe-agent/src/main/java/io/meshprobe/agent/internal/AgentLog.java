@@ -9,7 +9,7 @@ import java.util.Locale;
  *
  * <p>Level {@code meshprobe.log.level} = {@code off|error|warn|info|debug}, default {@code info}: one line when a
  * proxy is found and one when it is asked to quit, nothing at all without a mesh. The library's own messages
- * (relocated into the jar, see {@code io.meshprobe.agent.shaded.meshprobe.internal.Log}) come here too: its
+ * (redirected here by {@code AgentStarter.newProbe}) come here too: its
  * warnings as warnings, its progress lines at debug.
  */
 public final class AgentLog {

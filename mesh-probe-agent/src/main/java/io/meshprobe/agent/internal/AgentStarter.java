@@ -5,9 +5,11 @@ import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeException;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
+import io.meshprobe.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.util.function.Function;
+import java.util.logging.Level;
 import javax.management.ObjectName;
 
 /**
@@ -53,8 +55,36 @@ public final class AgentStarter {
       }
       return;
     }
-    new AgentStarter(inst, config, MeshProbe.create()).run(attached);
+    new AgentStarter(inst, config, newProbe(config)).run(attached);
   }
+
+  /**
+   * The agent's probe. Its log lines go to {@link AgentLog} (stderr, one line each), never through
+   * {@code java.util.logging}, which must not start in premain: warnings as warnings, the rest at debug, since the
+   * agent prints its own summary and progress lines from the probe's events ({@link AgentState}). With
+   * {@code meshprobe.quit=never} the quit-path check at start is pointless noise, so it is off.
+   */
+  static MeshProbe newProbe(AgentConfig config) {
+    Log.redirect(LOG_SINK);
+    MeshProbe.Builder builder = MeshProbe.builder();
+    if (config.quit == AgentConfig.QuitPolicy.NEVER) {
+      builder.quitPreflight(false);
+    }
+    return builder.build();
+  }
+
+  private static final Log.Sink LOG_SINK =
+      new Log.Sink() {
+        @Override
+        public void log(Level level, String message, Throwable thrown) {
+          String line = thrown == null ? message : message + ": " + thrown;
+          if (level.intValue() >= Level.WARNING.intValue()) {
+            AgentLog.warn(line);
+          } else {
+            AgentLog.debug(line);
+          }
+        }
+      };
 
   /**
    * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries,
@@ -65,7 +95,7 @@ public final class AgentStarter {
         new MicrometerBridge.StateSource() {
           @Override
           public AgentState get() {
-            MeshProbe probe = MeshProbe.create();
+            MeshProbe probe = newProbe(config);
             AgentState state = new AgentState(config, probe);
             probe.addListener(state);
             state.onDetected(probe.detect());

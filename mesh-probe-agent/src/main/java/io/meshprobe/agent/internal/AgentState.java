@@ -5,7 +5,9 @@ import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeListener;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitResult;
+import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** What the agent knows, for the MXBean and the meters. Fed by the probe's listener. */
 final class AgentState implements MeshProbeMXBean, MeshProbeListener {
@@ -44,6 +46,19 @@ final class AgentState implements MeshProbeMXBean, MeshProbeListener {
     MicrometerBridge m = metrics;
     if (m != null) {
       m.changed();
+    }
+  }
+
+  /** When the last progress line was printed, in seconds of waiting; a long wait shows one after 1 s, then every 5 s. */
+  private long progressShownAt = -1;
+
+  @Override
+  public void onWaiting(Detection d, Duration waited, @Nullable String lastAnswer) {
+    long s = waited.getSeconds();
+    if (s >= 1 && (progressShownAt < 0 || s - progressShownAt >= 5)) {
+      progressShownAt = s;
+      AgentLog.info(
+          "waiting for the " + d.mesh() + " proxy: " + s + "s" + (lastAnswer == null ? "" : " (last: " + lastAnswer + ")"));
     }
   }
 

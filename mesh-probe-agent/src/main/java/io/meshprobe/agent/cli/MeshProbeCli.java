@@ -8,6 +8,7 @@ import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.internal.Durations;
+import io.meshprobe.internal.Log;
 import io.meshprobe.internal.status.Offline;
 import io.meshprobe.internal.status.StatusFetcher;
 import io.meshprobe.internal.status.StatusJson;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +70,14 @@ public final class MeshProbeCli {
   }
 
   public static void main(String[] args) {
+    // The commands print their own results and progress; of the library's log lines only warnings add something,
+    // and they go to stderr as one plain line each, not through java.util.logging's two-line console format.
+    Log.redirect(
+        (level, message, thrown) -> {
+          if (level.intValue() >= Level.WARNING.intValue()) {
+            System.err.println("mesh-probe: " + message + (thrown == null ? "" : ": " + thrown));
+          }
+        });
     int code = new MeshProbeCli(System.out, System.err, MeshProbe::create).run(args);
     System.out.flush();
     System.exit(code);

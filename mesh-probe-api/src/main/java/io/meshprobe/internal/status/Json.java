@@ -25,6 +25,31 @@ final class Json {
     return t;
   }
 
+  /** Reads one JSON object, the parser positioned at its {@code START_OBJECT}. */
+  interface ObjectReader {
+    void read(JsonParser p) throws IOException;
+  }
+
+  /** With {@code v} the value just read: hands each object of an array to {@code reader}; skips anything else. */
+  static void eachObject(JsonParser p, @Nullable JsonToken v, ObjectReader reader) throws IOException {
+    if (v == JsonToken.START_ARRAY) {
+      eachObjectInArray(p, reader);
+    } else {
+      p.skipChildren();
+    }
+  }
+
+  /** Inside an array (after its {@code START_ARRAY}): hands each object to {@code reader}, skips other elements. */
+  static void eachObjectInArray(JsonParser p, ObjectReader reader) throws IOException {
+    while (next(p) != JsonToken.END_ARRAY) {
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        reader.read(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+
   /** A scalar as text (strings, numbers, booleans), {@code null} for null or a structure (which is skipped). */
   static @Nullable String text(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();

@@ -63,17 +63,7 @@ public final class JsonPayloads {
         switch (field) {
           case "configs":
             configs = true;
-            if (v == JsonToken.START_ARRAY) {
-              while (Json.next(p) != JsonToken.END_ARRAY) {
-                if (p.currentToken() == JsonToken.START_OBJECT) {
-                  readConfig(p, evidence);
-                } else {
-                  p.skipChildren();
-                }
-              }
-            } else {
-              p.skipChildren();
-            }
+            Json.eachObject(p, v, q -> readConfig(q, evidence));
             break;
           case "certificates":
             if (v == JsonToken.START_ARRAY) {
@@ -205,26 +195,14 @@ public final class JsonPayloads {
         case "dynamic_active_listeners": // v2alpha: [{version_info, listener, last_updated}]
         case "static_listeners": // [{listener, last_updated}]
           e.listenersSeen = true;
-          while (Json.next(p) != JsonToken.END_ARRAY) {
-            if (p.currentToken() == JsonToken.START_OBJECT) {
-              readListenerHolder(p, e);
-            } else {
-              p.skipChildren();
-            }
-          }
+          Json.eachObjectInArray(p, q -> readListenerHolder(q, e));
           break;
         case "active_state": // ?resource=dynamic_listeners: each DynamicListener is its own configs[] entry
           e.listenersSeen = true;
           readListenerHolderBody(p, e);
           break;
         case "dynamic_active_secrets":
-          while (Json.next(p) != JsonToken.END_ARRAY) {
-            if (p.currentToken() == JsonToken.START_OBJECT) {
-              readSecret(p, e);
-            } else {
-              p.skipChildren();
-            }
-          }
+          Json.eachObjectInArray(p, q -> readSecret(q, e));
           break;
         default:
           p.skipChildren();
@@ -323,17 +301,7 @@ public final class JsonPayloads {
           }
           break;
         case "filter_chains":
-          if (v == JsonToken.START_ARRAY) {
-            while (Json.next(p) != JsonToken.END_ARRAY) {
-              if (p.currentToken() == JsonToken.START_OBJECT) {
-                l.chains.add(readChain(p));
-              } else {
-                p.skipChildren();
-              }
-            }
-          } else {
-            p.skipChildren();
-          }
+          Json.eachObject(p, v, q -> l.chains.add(readChain(q)));
           break;
         default:
           p.skipChildren();
@@ -399,17 +367,7 @@ public final class JsonPayloads {
           }
           break;
         case "filters":
-          if (v == JsonToken.START_ARRAY) {
-            while (Json.next(p) != JsonToken.END_ARRAY) {
-              if (p.currentToken() == JsonToken.START_OBJECT) {
-                readFilter(p, c);
-              } else {
-                p.skipChildren();
-              }
-            }
-          } else {
-            p.skipChildren();
-          }
+          Json.eachObject(p, v, q -> readFilter(q, c));
           break;
         default:
           p.skipChildren();
@@ -708,13 +666,7 @@ public final class JsonPayloads {
         JsonToken v = Json.next(p);
         if ("cert_chain".equals(field) && v == JsonToken.START_ARRAY) {
           count++;
-          while (Json.next(p) != JsonToken.END_ARRAY) {
-            if (p.currentToken() == JsonToken.START_OBJECT) {
-              readCertDetails(p, e);
-            } else {
-              p.skipChildren();
-            }
-          }
+          Json.eachObjectInArray(p, q -> readCertDetails(q, e));
         } else {
           ztunnel |= "identity".equals(field) || "certChain".equals(field);
           p.skipChildren();

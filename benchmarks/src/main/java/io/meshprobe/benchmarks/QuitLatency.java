@@ -43,6 +43,17 @@ public final class QuitLatency {
         if (i >= 2) {
           latency.add((double) (quit.epochMillis() - hookEnd));
         }
+        if (i == 2) { // what the sidecar saw from the last hook's end to the quit, once
+          StringBuilder after = new StringBuilder();
+          for (RecordedRequest r : sidecar.requests()) {
+            if (r.epochMillis() >= hookEnd - 1) {
+              System.out.printf(Locale.ROOT, "after hook-end +%d ms: %s %s%n", r.epochMillis() - hookEnd, r.method(),
+                  r.path());
+              after.append(after.length() == 0 ? "" : ",_").append(r.method()).append('_').append(r.path());
+            }
+          }
+          Stats.result("quit." + label + ".after-hook", after.toString());
+        }
       }
     }
     System.out.printf(Locale.ROOT, "%s quit latency over %d runs: median %.0f ms, p90 %.0f ms, max %.0f ms %s%n", label,

@@ -119,13 +119,14 @@ warm=$(n 3 1); hruns=$(n 20 3); rss_runs=$(n 7 1)
 for java in "${javas[@]}"; do
   label=$(jdk_label "$java")
   cmd 4 "hyperfine -N --warmup $warm --runs $hruns ... (the commands below, $label; sidecar: java -jar $testkit --mesh istio --free-ports --linger-on-quit)"
-  names=("no agent" "empty agent" "no mesh" "mesh=none" "proxy ready" "proxy ready, quit=never, jmx off")
+  names=("no agent" "empty agent" "no mesh" "mesh=none" "proxy ready" "proxy ready, quit=never" "proxy ready, jmx off")
   cmds=("$java $hello"
     "$java -javaagent:$out/empty.jar $hello"
     "$java -javaagent:$agent $hello"
     "$java -javaagent:$agent=mesh=none $hello"
     "$java -javaagent:$agent=$istio $hello"
-    "$java -javaagent:$agent=$istio;quit=never;agent.jmx=false $hello")
+    "$java -javaagent:$agent=$istio;quit=never $hello"
+    "$java -javaagent:$agent=$istio;agent.jmx=false $hello")
   args=()
   for i in "${!names[@]}"; do
     args+=(-n "${names[$i]}" "${cmds[$i]}")
@@ -138,6 +139,24 @@ for r in json.load(open(sys.argv[1]))["results"]:
     key = re.sub(r"[^a-z0-9]+", "-", r["command"].lower()).strip("-")
     print(f"@result startup.{sys.argv[2]}.{key}.median {r['median'] * 1000:.1f}")
 P
+  # The same cases split in two: launch -> main-start (epoch ms printed by the app) and main-start -> exit
+  # (the agent's quit runs at exit), median of $hruns, the cases interleaved.
+  cmd 4 "t0=\$(date +%s%3N); <command> | read main-start; t1=\$(date +%s%3N)   ($label, interleaved, median of $hruns)"
+  split_names=("empty-agent" "no-mesh" "proxy-ready" "proxy-ready-quit-never")
+  for i in $(seq 1 "$hruns"); do
+    for c in 1 2 4 5; do
+      t0=$(date +%s%3N)
+      m=$(${cmds[$c]} 2> /dev/null | awk '/^main-start/{print $2}')
+      t1=$(date +%s%3N)
+      echo "$c $((m - t0)) $((t1 - m))"
+    done
+  done > "$out/split-$label.txt"
+  med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+  for k in 0 1 2 3; do
+    c=$(echo "1 2 4 5" | cut -d' ' -f$((k + 1)))
+    echo "@result startup.$label.${split_names[$k]}.to-main $(awk -v c="$c" '$1 == c {print $2}' "$out/split-$label.txt" | med)" >> "$results"
+    echo "@result startup.$label.${split_names[$k]}.main-to-exit $(awk -v c="$c" '$1 == c {print $3}' "$out/split-$label.txt" | med)" >> "$results"
+  done
   # Max RSS (KB), median of $rss_runs, per case.
   rss() { for _ in $(seq 1 "$rss_runs"); do /usr/bin/time -f %M "$@" 2>&1 > /dev/null | tail -1; done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
   cmd 6 "/usr/bin/time -f %M <the no agent / empty agent / no mesh / proxy ready commands above> (median of $rss_runs, $label)"

@@ -98,13 +98,10 @@ if faster is not None and faster < 40:
 
 # ---------------------------------------------------------------- 4. start-up
 for j in jdks:
-    empty = r(f"startup.{j}.empty-agent.median")
-    nomesh = r(f"startup.{j}.no-mesh.median")
-    ready = r(f"startup.{j}.proxy-ready.median")
-    if empty is None:
+    d1 = r(f"startup.{j}.no-mesh.paired-vs-empty")
+    d2 = r(f"startup.{j}.proxy-ready.paired-vs-empty")
+    if d1 is None:
         continue
-    d1 = nomesh - empty
-    d2 = ready - empty
     summary.append((f"4. Start-up, no mesh, {j}", "≤ +20 ms vs empty agent", f"{d1:+.0f} ms", d1 <= 20))
     summary.append((f"4. Start-up, proxy already ready, {j}", "≤ +60 ms vs empty agent", f"{d2:+.0f} ms", d2 <= 60))
 if any(row[0].startswith("4.") and row[3] is False for row in summary):
@@ -306,27 +303,30 @@ for j in jdks:
     e = r(f"startup.{j}.empty-agent.median")
     w(f"**{j}**")
     w("")
-    w("| case | whole process (hyperfine median) | vs empty agent | launch → main | vs empty agent | main → exit |")
-    w("|---|---|---|---|---|---|")
-    e_main = r(f"startup.{j}.empty-agent.to-main")
+    w("| case | whole run, median | vs empty agent (paired) | launch → main | vs empty agent (paired) | main → exit "
+      "| hyperfine median | hyperfine vs empty agent |")
+    w("|---|---|---|---|---|---|---|---|")
     for key, name, lim in (("no-agent", "no agent", None), ("empty-agent", "empty agent", None),
                            ("no-mesh", "no mesh (auto-detect), goal ≤ +20 ms", 20), ("mesh-none", "`mesh=none`", None),
                            ("proxy-ready", "proxy already ready (defaults), goal ≤ +60 ms", 60),
                            ("proxy-ready-quit-never", "proxy ready, `quit=never`", None),
                            ("proxy-ready-jmx-off", "proxy ready, `agent.jmx=false`", None)):
-        v = r(f"startup.{j}.{key}.median")
-        if v is None:
+        p = f"startup.{j}.{key}"
+        if r(p + ".total") is None:
             continue
-        d = v - e
+        d = r(p + ".paired-vs-empty")
         mark = "" if lim is None else " " + verdict(d <= lim)
-        tm, te = r(f"startup.{j}.{key}.to-main"), r(f"startup.{j}.{key}.main-to-exit")
-        split = "| | | |" if tm is None else f"| {tm:.0f} ms | {tm - e_main:+.0f} ms | {te:.0f} ms |"
-        w(f"| {name} | {v:.0f} ms | {d:+.0f} ms{mark} {split}")
+        hv = r(p + ".median")
+        hyper = "| |" if hv is None or e is None else f"| {hv:.0f} ms | {hv - e:+.0f} ms |"
+        w(f"| {name} | {r(p + '.total'):.0f} ms | {d:+.0f} ms{mark} | {r(p + '.to-main'):.0f} ms | "
+          f"{r(p + '.paired-main-vs-empty'):+.0f} ms | {r(p + '.main-to-exit'):.0f} ms {hyper}")
     w("")
-w("The verdict uses the whole process (start-up and exit, as hyperfine sees it), like the agent's own bench.sh. "
-  "The split columns come from a separate interleaved loop (epoch ms from `date` and from the app's first line; "
-  "the fork of `date` is in every case alike) and show where the time goes: before `main` (premain) or after it "
-  "(the quit at exit with `quit=auto`).")
+w("The verdict uses the paired loop: in each round every case runs once, in rotating order, and the figure is the "
+  "median over rounds of (case − empty agent in the same round) for the whole run (start-up and exit, which is "
+  "what a hello-world's wall time is). Launch → main is from `date +%s%3N` before the fork to the app's first "
+  "line; main → exit is the rest (with `quit=auto` the agent quits the proxy at exit). hyperfine (sequential "
+  "batches, one case after the other) is shown as a second opinion: on a shared machine its cases drift apart "
+  "when the load changes between batches.")
 commands("4")
 
 w("## 5. Status from config dumps")

@@ -139,24 +139,32 @@ for r in json.load(open(sys.argv[1]))["results"]:
     key = re.sub(r"[^a-z0-9]+", "-", r["command"].lower()).strip("-")
     print(f"@result startup.{sys.argv[2]}.{key}.median {r['median'] * 1000:.1f}")
 P
-  # The same cases split in two: launch -> main-start (epoch ms printed by the app) and main-start -> exit
-  # (the agent's quit runs at exit), median of $hruns, the cases interleaved.
-  cmd 4 "t0=\$(date +%s%3N); <command> | read main-start; t1=\$(date +%s%3N)   ($label, interleaved, median of $hruns)"
-  split_names=("empty-agent" "no-mesh" "proxy-ready" "proxy-ready-quit-never")
+  # Paired and interleaved: in each round every case runs once (rotating order); per case the medians of the
+  # whole run, of launch -> main-start (epoch ms printed by the app) and of main-start -> exit (the agent's quit
+  # runs at exit), and the median over rounds of (case - empty agent in the same round).
+  cmd 4 "paired loop ($label, $hruns rounds, every case once per round, rotating order): t0=\$(date +%s%3N); <command> (first line: main-start <epoch ms>); t1=\$(date +%s%3N)"
   for i in $(seq 1 "$hruns"); do
-    for c in 1 2 4 5; do
+    for k in "${!cmds[@]}"; do
+      c=$(( (k + i) % ${#cmds[@]} ))
       t0=$(date +%s%3N)
       m=$(${cmds[$c]} 2> /dev/null | awk '/^main-start/{print $2}')
       t1=$(date +%s%3N)
-      echo "$c $((m - t0)) $((t1 - m))"
+      echo "$c $i $((t1 - t0)) $((m - t0)) $((t1 - m))"
     done
-  done > "$out/split-$label.txt"
-  med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-  for k in 0 1 2 3; do
-    c=$(echo "1 2 4 5" | cut -d' ' -f$((k + 1)))
-    echo "@result startup.$label.${split_names[$k]}.to-main $(awk -v c="$c" '$1 == c {print $2}' "$out/split-$label.txt" | med)" >> "$results"
-    echo "@result startup.$label.${split_names[$k]}.main-to-exit $(awk -v c="$c" '$1 == c {print $3}' "$out/split-$label.txt" | med)" >> "$results"
-  done
+  done > "$out/paired-$label.txt"
+  python3 - "$out/paired-$label.txt" "$label" "${names[@]}" >> "$results" <<'P'
+import re, statistics, sys
+rows = [list(map(int, l.split())) for l in open(sys.argv[1])]
+label, names = sys.argv[2], sys.argv[3:]
+by = {(c, i): (t, m, e) for c, i, t, m, e in rows}
+rounds = sorted({i for _, i, *_ in rows})
+for c, name in enumerate(names):
+    key = "startup.%s.%s" % (label, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+    for j, what in enumerate(("total", "to-main", "main-to-exit")):
+        print("@result %s.%s %s" % (key, what, statistics.median(by[(c, i)][j] for i in rounds)))
+    print("@result %s.paired-vs-empty %s" % (key, statistics.median(by[(c, i)][0] - by[(1, i)][0] for i in rounds)))
+    print("@result %s.paired-main-vs-empty %s" % (key, statistics.median(by[(c, i)][1] - by[(1, i)][1] for i in rounds)))
+P
   # Max RSS (KB), median of $rss_runs, per case.
   rss() { for _ in $(seq 1 "$rss_runs"); do /usr/bin/time -f %M "$@" 2>&1 > /dev/null | tail -1; done | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
   cmd 6 "/usr/bin/time -f %M <the no agent / empty agent / no mesh / proxy ready commands above> (median of $rss_runs, $label)"

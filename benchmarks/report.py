@@ -105,16 +105,28 @@ for j in jdks:
     summary.append((f"4. Start-up, no mesh, {j}", "≤ +20 ms vs empty agent", f"{d1:+.0f} ms", d1 <= 20))
     summary.append((f"4. Start-up, proxy already ready, {j}", "≤ +60 ms vs empty agent", f"{d2:+.0f} ms", d2 <= 60))
 if any(row[0].startswith("4.") and row[3] is False for row in summary):
+    parts = []
+    for j in jdks:
+        g = lambda key, what="paired-vs-empty": r(f"startup.{j}.{key}.{what}")
+        if g("no-mesh") is None:
+            continue
+        parts.append(
+            f"{j}: auto-detection without a mesh {g('no-mesh') - g('mesh-none'):+.0f} ms over `mesh=none` "
+            f"({g('mesh-none'):+.0f} ms); with a ready proxy, `quit=auto` costs "
+            f"{g('proxy-ready') - g('proxy-ready-quit-never'):+.0f} ms over `quit=never` "
+            f"({g('proxy-ready', 'paired-main-vs-empty') - g('proxy-ready-quit-never', 'paired-main-vs-empty'):+.0f} ms "
+            f"before main, {g('proxy-ready', 'main-to-exit') - g('proxy-ready-quit-never', 'main-to-exit'):+.0f} ms at "
+            f"exit), JMX {g('proxy-ready') - g('proxy-ready-jmx-off'):+.0f} ms, and the rest "
+            f"({g('proxy-ready-quit-never'):+.0f} ms) is detection, the readiness request and the library's classes")
     misses.append(("4. Start-up overhead",
-                   "`mesh=none` costs almost nothing, so the no-mesh overhead is the auto-detection itself; per "
-                   "the agent README's analysis, that path loads ~65 JDK "
+                   "where the time goes, from the rows below (paired medians): " + "; ".join(parts) + ". "
+                   "Likely causes, per the agent README's own analysis: the no-mesh detection path loads ~65 JDK "
                    "networking/NIO classes that are not in the default CDS archive (port probes, /proc/net/tcp) "
-                   "plus the library's config classes; with a proxy, the ASM retransform of `Thread` and "
-                   "`Shutdown` for `quit=auto` (~55 ms), the HTTP client's class loading and the JMX registration "
-                   "add up. The `quit=never` and `agent.jmx=false` rows and the launch → main / main → exit split "
-                   "show which share is which. Fix (agent module): a "
-                   "cheaper no-mesh verdict (one /proc read before any socket class), defer the exit patch "
-                   "off premain's path, and/or ship an AppCDS archive for the agent's classes."))
+                   "plus the library's config classes; `quit=auto` puts the ASM retransform of `Thread` and "
+                   "`Shutdown` on premain's path, and at exit the quit itself (joining the app's hooks, then an "
+                   "HTTP POST on a cold code path) lengthens the process. Fix (agent module): a cheaper no-mesh "
+                   "verdict (one /proc read before any socket class), the exit patch off premain's path, and/or "
+                   "an AppCDS archive for the agent's classes."))
 
 # ---------------------------------------------------------------- 5. status
 s5 = r("status.synthetic:5mb.median-ms")

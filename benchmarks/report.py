@@ -78,7 +78,7 @@ summary.append(("2. CPU while waiting (default interval)", "≤ 2 % of one core"
 if cpu is not None and cpu > 2:
     c20, c50 = r("cpu.20ms.pct"), r("cpu.50ms.pct")
     misses.append(("2. CPU while waiting",
-                   f"every poll is a full HTTP request through OkHttp (up to 125 requests/s at 8 ms) costing "
+                   f"every poll is a full HTTP request through the JDK's HttpURLConnection (up to 125 requests/s at 8 ms) costing "
                    f"roughly half a millisecond of CPU (table below); the cost is the request, not the sleep. At "
                    f"20 ms the wait costs {c20:.2f} %, at 50 ms {c50:.2f} %, at the price of a larger unblock p50. "
                    f"With requests this expensive the two goals conflict: p50 ≤ 5 ms needs an interval of at most "
@@ -162,7 +162,7 @@ if any(row[0].startswith("6.") and row[3] is False for row in summary):
     misses.append(("6. Jar size / RSS",
                    "every class the agent loads costs metaspace and touched pages: its own and the library's "
                    "(config, detection), the JDK networking classes outside the CDS archive, and with a proxy "
-                   "OkHttp with the Kotlin stdlib and ASM for the patches; JDK 25 maps more per class than 17 "
+                   "OkHttp with the Kotlin stdlib (status reads) and ASM for the patches; JDK 25 maps more per class than 17 "
                    "(the empty agent already costs more there). Max RSS is also noisy by ±1 MB between runs, so "
                    "a miss within ~1 MB of the goal is marginal. Fix: load less on the no-mesh path (no HTTP "
                    "client or ASM before a proxy is known)."))

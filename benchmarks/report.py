@@ -120,13 +120,13 @@ if any(row[0].startswith("4.") and row[3] is False for row in summary):
             f"({g('proxy-ready-quit-never'):+.0f} ms) is detection, the readiness request and the library's classes")
     misses.append(("4. Start-up overhead",
                    "where the time goes, from the rows below (paired medians): " + "; ".join(parts) + ". "
-                   "Likely causes, per the agent README's own analysis: the no-mesh detection path loads ~65 JDK "
-                   "networking/NIO classes that are not in the default CDS archive (port probes, /proc/net/tcp) "
-                   "plus the library's config classes; `quit=auto` puts the ASM retransform of `Thread` and "
-                   "`Shutdown` on premain's path, and at exit the quit itself (joining the app's hooks, then an "
-                   "HTTP POST on a cold code path) lengthens the process. Fix (agent module): a cheaper no-mesh "
-                   "verdict (one /proc read before any socket class), the exit patch off premain's path, and/or "
-                   "an AppCDS archive for the agent's classes."))
+                   "Likely causes (see mesh-probe-agent/README.md): even `mesh=none` pays for opening and "
+                   "indexing the 4 MB jar (~2,000 entries, half of them Kotlin, pulled in by OkHttp); the no-mesh "
+                   "shortcut adds one /proc/net/tcp read; with a proxy, building the library and one "
+                   "HttpURLConnection GET load ~130 JDK classes outside the CDS archive, and `quit=auto` adds "
+                   "mostly at exit (joining the app's shutdown hooks, then a POST on a cold code path). Fix "
+                   "(agent module): a smaller jar (no OkHttp/Kotlin in the agent, or minimizeJar), and/or an "
+                   "AppCDS archive for the agent's classes."))
 
 # ---------------------------------------------------------------- 5. status
 s5 = r("status.synthetic:5mb.median-ms")

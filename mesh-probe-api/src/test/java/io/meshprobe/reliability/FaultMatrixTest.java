@@ -60,6 +60,10 @@ class FaultMatrixTest {
   static final Duration WAIT_TIMEOUT = Duration.ofMillis(600);
   static final Duration QUIT_TIMEOUT = Duration.ofMillis(600);
   static final Duration SLACK = Duration.ofSeconds(1);
+  /** The exit rows: the forked app's wait timeout, the time its JVM has to start waiting, and to end once told. */
+  static final Duration EXIT_WAIT_TIMEOUT = Duration.ofSeconds(20);
+  static final Duration EXIT_STARTUP = Duration.ofSeconds(30);
+  static final Duration EXIT_DEADLINE = Duration.ofSeconds(1);
 
   enum Op {
     DETECT,
@@ -101,6 +105,8 @@ class FaultMatrixTest {
     boolean ipv6;
     boolean redirect;
     boolean restart;
+    /** For the exit rows: how the forked JVM ends during its wait, {@code sigterm} or {@code exit}. */
+    String exit;
 
     Row(String id, String fault, Personality mesh) {
       this.id = id;
@@ -272,6 +278,14 @@ class FaultMatrixTest {
     Row v6 = new Row("ipv6", "IPv6-only loopback (::1), /proc/net read", istio).expect("ISTIO_SIDECAR", "READY", ok, "SUCCESS");
     v6.ipv6 = true;
     rows.add(v6);
+    Row sigterm = new Row("sigterm-during-wait", "SIGTERM during the wait (forked JVM, `Process.destroy()`)", istio).expect(null, "exit 143", null, null);
+    sigterm.exit = "sigterm";
+    rows.add(sigterm);
+    Row exit =
+        new Row("system-exit-during-wait", "`System.exit(7)` on another thread during the wait (forked JVM)", istio)
+            .expect(null, "exit " + ExitDuringWaitMain.EXIT_CODE, null, null);
+    exit.exit = "exit";
+    rows.add(exit);
     return rows;
   }
 
@@ -312,7 +326,9 @@ class FaultMatrixTest {
     log.drain();
     List<AutoCloseable> open = new ArrayList<>();
     try {
-      if (row.restart) {
+      if (row.exit != null) {
+        exitDuringWait(cell, open);
+      } else if (row.restart) {
         restartMidWait(cell, open);
       } else {
         runCell(cell, open);
@@ -412,6 +428,153 @@ class FaultMatrixTest {
           return r.outcome().name();
         },
         timeout);
+  }
+
+  /**
+   * Forks {@link ExitDuringWaitMain} with this JVM's java and class path, aimed through {@code -Dmeshprobe.*-url} at
+   * a fake Istio sidecar that never turns ready, and ends it during its wait: SIGTERM ({@code Process.destroy()})
+   * or {@code System.exit(7)} on a second thread of the app. The JVM must be gone within {@link #EXIT_DEADLINE}
+   * (+ 1 s) of that, long before its wait timeout, with the signal's exit code, no quit sent (the library never
+   * quits on its own), and no stack trace on stderr.
+   */
+  private void exitDuringWait(Cell cell, List<AutoCloseable> open) throws Exception {
+    Row row = cell.row;
+    FakeSidecar sidecar = FakeSidecar.istio().freePorts().readyManually().start();
+    open.add(sidecar);
+    String closed = "http://127.0.0.1:" + closedPort();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    cmd.addAll(
+        Arrays.asList(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Dmeshprobe.istio.status-url=" + sidecar.url(SidecarPort.ISTIO_STATUS),
+            "-Dmeshprobe.istio.readiness-url=" + sidecar.url(SidecarPort.ISTIO_READINESS),
+            "-Dmeshprobe.istio.admin-url=" + sidecar.url(SidecarPort.ENVOY_ADMIN),
+            "-Dmeshprobe.envoy.admin-url=" + closed,
+            "-Dmeshprobe.linkerd.admin-url=" + closed,
+            "-Dmeshprobe.podinfo.dir=/nonexistent/podinfo",
+            "-Dmeshprobe.wait.timeout=" + EXIT_WAIT_TIMEOUT.getSeconds() + "s",
+            ExitDuringWaitMain.class.getName(),
+            row.exit));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().keySet().removeIf(k -> k.startsWith("MESHPROBE_") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("KUBERNETES_SERVICE_HOST"));
+    Path stderrFile = Files.createTempFile("exit-cell", ".stderr");
+    stderrFile.toFile().deleteOnExit();
+    pb.redirectError(stderrFile.toFile());
+    Process child = pb.start();
+    open.add(child::destroyForcibly);
+    child.getOutputStream().close();
+    java.util.concurrent.BlockingQueue<String> stdout = new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread pump =
+        new Thread(
+            () -> {
+              try (java.io.BufferedReader r = child.inputReader()) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  stdout.add(line);
+                }
+              } catch (IOException e) {
+                // the child is gone
+              }
+            },
+            "exit-cell-stdout");
+    pump.setDaemon(true);
+    pump.start();
+
+    String marker = awaitLine(stdout, ExitDuringWaitMain.MARKER, EXIT_STARTUP);
+    if (marker == null) {
+      child.destroyForcibly();
+      cell.outcome = "no wait";
+      cell.problems.add("the forked JVM did not start its wait within " + EXIT_STARTUP.getSeconds() + " s; stderr: " + read(stderrFile));
+      return;
+    }
+    long signalled;
+    String how;
+    if (row.exit.equals("sigterm")) {
+      // The wait is under way and polls this sidecar; then SIGTERM (Process.destroy() is SIGTERM on Linux).
+      if (sidecar.awaitRequest("GET", "/healthz/ready", EXIT_STARTUP) == null) {
+        cell.problems.add("the forked JVM never polled the fake sidecar's readiness");
+      }
+      signalled = System.nanoTime();
+      child.destroy();
+      how = "SIGTERM";
+    } else {
+      signalled = System.nanoTime(); // the app's own thread calls System.exit right after printing the marker
+      how = "the marker";
+    }
+    boolean ended = child.waitFor(EXIT_WAIT_TIMEOUT.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS);
+    cell.millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - signalled);
+    if (!ended) {
+      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      cell.outcome = "hang";
+      cell.problems.add("the JVM was still running " + EXIT_WAIT_TIMEOUT.plus(SLACK).getSeconds() + " s after " + how);
+    } else {
+      cell.outcome = "exit " + child.exitValue();
+      if (cell.millis > EXIT_DEADLINE.plus(SLACK).toMillis()) {
+        cell.problems.add("the JVM ended " + cell.millis + " ms after " + how + ", deadline " + EXIT_DEADLINE.toMillis() + " ms + 1 s");
+      }
+    }
+    pump.join(5000);
+    String expected = row.expect.get(cell.op);
+    if (!cell.outcome.equals(expected)) {
+      cell.problems.add("outcome " + cell.outcome + ", documented " + expected);
+    }
+    List<String> quits = sidecar.requests().stream().filter(r -> r.method().equals("POST")).map(r -> "POST " + r.path()).collect(Collectors.toList());
+    if (!quits.isEmpty()) {
+      cell.problems.add("the library sent " + quits + " on its own");
+    }
+    List<String> leftovers = new ArrayList<>();
+    stdout.drainTo(leftovers);
+    leftovers.stream().filter(l -> !l.startsWith(ExitDuringWaitMain.MARKER)).forEach(l -> cell.problems.add("stdout: " + l));
+    String stderr = read(stderrFile);
+    if (java.util.regex.Pattern.compile("(?m)^\\s+at \\S+\\(|Exception|Throwable").matcher(stderr).find()) {
+      cell.problems.add("a stack trace on stderr: " + stderr);
+    }
+    List<String> logLines =
+        stderr.lines().filter(l -> l.contains("mesh-probe: ")).map(l -> l.substring(l.indexOf("mesh-probe: "))).collect(Collectors.toList());
+    cell.logLines = logLines.size();
+    cell.logLine = logLines.isEmpty() ? "" : logLines.get(logLines.size() - 1);
+    if (logLines.size() > cell.op.maxLogLines()) {
+      cell.problems.add(logLines.size() + " log lines: " + logLines);
+    }
+    cell.detail =
+        "the JVM ended "
+            + cell.millis
+            + " ms after "
+            + how
+            + " (its wait timeout: "
+            + EXIT_WAIT_TIMEOUT.getSeconds()
+            + " s); the sidecar saw "
+            + (quits.isEmpty() ? "no quit" : quits)
+            + "; stderr: "
+            + logLines.size()
+            + " log line(s), "
+            + (stderr.contains("Exception") ? "a stack trace" : "no stack trace");
+  }
+
+  /** The first line of {@code lines} that starts with {@code prefix}, or null after {@code timeout}. */
+  private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String prefix, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      String line = lines.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (line == null) {
+        return null;
+      }
+      if (line.startsWith(prefix)) {
+        return line;
+      }
+    }
+  }
+
+  private static String read(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+  }
+
+  static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
   }
 
   interface Operation {
@@ -550,6 +713,16 @@ class FaultMatrixTest {
         .append(" documented outcome; at most one clear `mesh-probe: ` log line at INFO or above (two for a wait: its start")
         .append(" line and its result), no stack trace. For wait, status and quit the mesh is known from the pod annotations")
         .append(" (Downward API) unless the row says otherwise, so the fault hits only that operation.\n\n")
+        .append("The two exit rows fork a JVM (`ExitDuringWaitMain`, this JVM's java and test class path) whose main waits")
+        .append(" (wait timeout ")
+        .append(EXIT_WAIT_TIMEOUT.getSeconds())
+        .append(" s, `-Dmeshprobe.*-url` aimed at a fake Istio sidecar that never turns ready) and prints a marker from")
+        .append(" `MeshProbeListener.onWaiting`; then the test sends SIGTERM, or a second thread of the app calls")
+        .append(" `System.exit(7)`. They assert the exit code, that the JVM is gone within ")
+        .append(EXIT_DEADLINE.toMillis())
+        .append(" ms + 1 s of it (not at the wait timeout), that no quit reached the sidecar (the library never quits on")
+        .append(" its own: that is the agent's job), nothing but the marker on stdout, at most the wait's start line on")
+        .append(" stderr and no stack trace.\n\n")
         .append("Status outcomes: `complete` is a snapshot without notes; `partial` is a snapshot whose notes say which")
         .append(" read failed and why. `—`: not applicable.\n\n")
         .append("| fault | detect | wait | status | quit |\n|---|---|---|---|---|\n");

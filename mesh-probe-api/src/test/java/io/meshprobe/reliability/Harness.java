@@ -21,13 +21,15 @@ final class Harness {
    * Threads that may outlive a closed probe because they are shared by the process, not owned by the probe:
    * OkHttp's shared task runner and Okio's timeout watchdog (one each per process, idle threads end after 60 s;
    * StressTest checks that they do not grow), the JDK's HTTP keep-alive timer and socket cleaner (one each per
-   * process, end when idle), and the fake sidecar (the test's, not the probe's).
+   * process, end when idle), the JDK's process reaper (the exit rows fork a JVM; one pooled thread per process,
+   * ends when idle), and the fake sidecar (the test's, not the probe's).
    */
   static boolean shared(String name) {
     return name.startsWith("OkHttp TaskRunner")
         || name.equals("Okio Watchdog")
         || name.equals("Keep-Alive-Timer")
         || name.equals("Keep-Alive-SocketCleaner")
+        || name.equals("process reaper")
         || name.startsWith("fake-sidecar")
         || name.startsWith("junit")
         || name.startsWith("ForkJoinPool")

@@ -233,8 +233,8 @@ class SecurityDefaultsTest {
         "Nothing of the secrets dump but the certificate's public fields reaches an output",
         "✅ an RSA private key (PEM, generated in the test) and a marker planted in Istio's secrets dump, whole and cut"
             + " inside the key: not in the logs (all levels), the status model (toString, identity, notes, findings, ports),"
-            + " the detection, the wait and quit results, or any meter's id, tags and values. The CLI (doctor --json) is"
-            + " not covered here: it lives in mesh-probe-agent.");
+            + " the detection, the wait and quit results, or any meter's id, tags and values. The CLI and the agent's"
+            + " MXBean and meters live in mesh-probe-agent: see the next two sections.");
   }
 
   /** Joins byte arrays. */

@@ -1,13 +1,28 @@
 package io.meshprobe.agent.it.apps;
 
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.management.MBeanAttributeInfo;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerDelegate;
+import javax.management.MBeanServerNotification;
+import javax.management.NotificationListener;
+import javax.management.ObjectName;
 
 /**
  * The app the integration tests run with the agent, in a forked JVM. Prints {@code main-start <epochMillis>}
@@ -35,6 +50,7 @@ public final class AgentTestApp {
           }
         }
         case "meters" -> meters();
+        case "expose" -> expose();
         case "exit" -> System.exit(Integer.parseInt(v));
         case "throw" -> throw new IllegalStateException("app failed");
         case "wait" -> {
@@ -45,6 +61,65 @@ public final class AgentTestApp {
       }
     }
     System.out.println("main-end");
+  }
+
+  /**
+   * Prints every attribute of the agent's MXBean ({@code mxbean <name>=<value>}) and every meter of
+   * {@code Metrics.globalRegistry} and of a registry of the app's own ({@code meter <registry> <name> <id> <measurements>}),
+   * once the start-up meters are in.
+   */
+  private static void expose() throws Exception {
+    SimpleMeterRegistry own = new SimpleMeterRegistry();
+    List<String> names = List.of("meshprobe.proxy.ready", "meshprobe.proxy.info", "meshprobe.proxy.wait.time");
+    boolean all = awaitMeters(own, names) && awaitMeters(Metrics.globalRegistry, names);
+    System.out.println("meters " + (all ? "complete" : "incomplete"));
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    ObjectName name = new ObjectName("io.meshprobe:type=MeshProbe");
+    System.out.println("mxbean " + (awaitMBean(server, name) ? "registered" : "missing"));
+    for (MBeanAttributeInfo a : server.getMBeanInfo(name).getAttributes()) {
+      Object v = server.getAttribute(name, a.getName());
+      System.out.println("mxbean " + a.getName() + "=" + (v instanceof int[] ? Arrays.toString((int[]) v) : String.valueOf(v)));
+    }
+    for (MeterRegistry r : List.of(Metrics.globalRegistry, own)) {
+      for (Meter m : r.getMeters()) {
+        System.out.println("meter " + r.getClass().getSimpleName() + " " + m.getId().getName() + " " + m.getId() + " " + m.measure());
+      }
+    }
+  }
+
+  /** Waits (10 s at most) until {@code name} is registered: the agent registers its MXBean in the background. */
+  private static boolean awaitMBean(MBeanServer server, ObjectName name) throws Exception {
+    CountDownLatch registered = new CountDownLatch(1);
+    NotificationListener listener =
+        (n, handback) -> {
+          if (n instanceof MBeanServerNotification r && name.equals(r.getMBeanName())) {
+            registered.countDown();
+          }
+        };
+    server.addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener, null, null);
+    try {
+      return server.isRegistered(name) || registered.await(10, TimeUnit.SECONDS);
+    } finally {
+      server.removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener);
+    }
+  }
+
+  /** Waits (10 s at most) until {@code registry} has meters of all these names: the agent adds them in the background. */
+  private static boolean awaitMeters(MeterRegistry registry, List<String> names) throws InterruptedException {
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    CountDownLatch done = new CountDownLatch(1);
+    Consumer<Meter> add =
+        m -> {
+          if (names.contains(m.getId().getName())) {
+            seen.add(m.getId().getName());
+            if (seen.containsAll(names)) {
+              done.countDown();
+            }
+          }
+        };
+    registry.config().onMeterAdded(add);
+    registry.getMeters().forEach(add);
+    return done.await(10, TimeUnit.SECONDS);
   }
 
   /** The app's own last call through the proxy, a little after shutdown begins (like a telemetry flush). */

@@ -96,7 +96,7 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(config, okHttp, this::detect, this::fireStatus);
+    this.status = new StatusRefresher(config, okHttp, this::detectNow, this::fireStatus);
     this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
       listeners.add(builder.listener);
@@ -125,6 +125,11 @@ public final class MeshProbe implements AutoCloseable {
    */
   public Detection detect() {
     checkOpen();
+    return detectNow();
+  }
+
+  /** {@link #detect()} without the open check: the status thread may still be finishing a read while the probe closes. */
+  private Detection detectNow() {
     try {
       return detect(System.nanoTime() + config.detectWindow.toNanos());
     } catch (InterruptedException e) {

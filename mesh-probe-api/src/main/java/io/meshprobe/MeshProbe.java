@@ -79,6 +79,7 @@ public final class MeshProbe implements AutoCloseable {
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
   private final Object detectLock = new Object();
   private final Object quitLock = new Object();
+  private final Object nodeInfoLock = new Object();
 
   private volatile @Nullable Detection detection;
   /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
@@ -476,6 +477,14 @@ public final class MeshProbe implements AutoCloseable {
    * the proxy a native sidecar ({@code sidecar.istio.io/status} lists istio-proxy among the init containers).
    */
   private void completeNodeInfo() {
+    // One read at a time: a quit that comes while the background read is in flight waits for it instead of
+    // asking the proxy a second time.
+    synchronized (nodeInfoLock) {
+      readNodeInfo();
+    }
+  }
+
+  private void readNodeInfo() {
     Detection d = detection;
     if (d == null || nodeKnown || d.type() != MeshType.ISTIO_SIDECAR) {
       return;

@@ -141,6 +141,17 @@ class QuitProxyTest {
   }
 
   @Test
+  void aQuitRightAfterTheWaitReadsTheNodeMetadataOnlyOnce() throws Exception {
+    FakeSidecar sidecar = track(FakeSidecar.istio().freePorts().start());
+    MeshProbe probe = track(ProbeFixture.aimedAt(sidecar).build());
+    probe.awaitReady(WAIT);
+
+    // The background read of /server_info may still be in flight: the quit waits for it rather than asking again.
+    assertThat(probe.quitProxy().outcome()).isEqualTo(QuitOutcome.SUCCESS);
+    assertThat(sidecar.requests().stream().filter(r -> r.path().equals("/server_info")).count()).isEqualTo(1);
+  }
+
+  @Test
   void noProxyMeansNothingToQuit() {
     MeshProbe probe = track(ProbeFixture.isolated().build());
 

@@ -26,8 +26,8 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class AwaitReadyTest {
@@ -36,18 +36,10 @@ class AwaitReadyTest {
   @StartStop final MockWebServer server = new MockWebServer();
   @TempDir Path dir;
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
+  @RegisterExtension final Closer closer = new Closer();
 
   private <T extends AutoCloseable> T track(T t) {
-    open.add(t);
-    return t;
+    return closer.track(t);
   }
 
   @Test

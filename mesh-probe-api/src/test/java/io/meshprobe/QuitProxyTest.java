@@ -6,34 +6,24 @@ import io.meshprobe.testkit.FakeSidecar;
 import io.meshprobe.testkit.Fault;
 import io.meshprobe.testkit.SidecarPort;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.Collectors;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.junit5.StartStop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class QuitProxyTest {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   @StartStop final MockWebServer server = new MockWebServer();
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
+  @RegisterExtension final Closer closer = new Closer();
 
   private <T extends AutoCloseable> T track(T t) {
-    open.add(t);
-    return t;
+    return closer.track(t);
   }
 
   @Test

@@ -6,7 +6,6 @@ import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
 import io.meshprobe.internal.MeshProbeKey;
 import io.meshprobe.internal.NodeInfo;
-import io.meshprobe.internal.OkHttpAdmin;
 import io.meshprobe.internal.ProbeConfig;
 import io.meshprobe.internal.Quitter;
 import io.meshprobe.internal.ReadinessCheck;
@@ -30,7 +29,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import okhttp3.OkHttpClient;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,16 +59,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. One probe per app is enough; {@link #close()} releases its threads and connections.
  */
 public final class MeshProbe implements AutoCloseable {
-  /** Answers of detection, readiness and quit are tiny; anything bigger is cut off. */
-  private static final long SMALL_BODY_CAP = 1 << 20;
-
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Builder builder;
   private final ProbeConfig config;
   private final AdminHttp http;
-  private final OkHttpAdmin okHttp;
   private final Detector detector;
   private final ReadinessCheck readiness;
   private final Quitter quitter;
@@ -92,12 +86,11 @@ public final class MeshProbe implements AutoCloseable {
   private MeshProbe(Builder builder, ProbeConfig config) {
     this.builder = builder;
     this.config = config;
-    this.http = new AdminHttp(config.httpTimeout, Math.min(SMALL_BODY_CAP, config.maxBody));
-    this.okHttp = new OkHttpAdmin(config.httpTimeout, config.maxBody, builder.okHttpClient);
+    this.http = new AdminHttp(config.httpTimeout, config.maxBody, adminHosts(config));
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(config, okHttp, this::detectNow, this::fireStatus);
+    this.status = new StatusRefresher(config, http, this::detectNow, this::fireStatus);
     this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
       listeners.add(builder.listener);
@@ -367,7 +360,7 @@ public final class MeshProbe implements AutoCloseable {
   public void close() {
     closed = true;
     status.close();
-    okHttp.close();
+    http.close();
   }
 
   private void checkOpen() {
@@ -382,6 +375,7 @@ public final class MeshProbe implements AutoCloseable {
   }
 
   private WaitResult finish(WaitResult result) {
+    http.closeIdle(); // the poll's kept-alive connection
     lastWait = result;
     switch (result.outcome()) {
       case READY:
@@ -518,6 +512,26 @@ public final class MeshProbe implements AutoCloseable {
     }
   }
 
+  /** The non-loopback hosts the admin client may ask: those of the configured URLs, already checked at build(). */
+  private static List<String> adminHosts(ProbeConfig config) {
+    List<String> urls = new ArrayList<>(config.extraQuitUrls);
+    urls.add(config.istioStatusUrl);
+    urls.add(config.istioReadinessUrl);
+    urls.add(config.istioAdminUrl);
+    urls.add(config.linkerdAdminUrl);
+    if (config.envoyAdminUrl != null) {
+      urls.add(config.envoyAdminUrl);
+    }
+    List<String> hosts = new ArrayList<>();
+    for (String url : urls) {
+      String host = java.net.URI.create(url).getHost();
+      if (host != null) {
+        hosts.add(host);
+      }
+    }
+    return hosts;
+  }
+
   private static Duration since(long startNanos) {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
@@ -549,7 +563,6 @@ public final class MeshProbe implements AutoCloseable {
     @Nullable List<Integer> ports;
     @Nullable Long proxyMemoryBudget;
     @Nullable Boolean quitPreflight;
-    @Nullable OkHttpClient okHttpClient;
     @Nullable MeshProbeListener listener;
     // For tests: where system properties and environment come from, and where /proc/net lives.
     Settings.Source source = Settings.Source.SYSTEM;
@@ -581,7 +594,6 @@ public final class MeshProbe implements AutoCloseable {
       b.ports = ports;
       b.proxyMemoryBudget = proxyMemoryBudget;
       b.quitPreflight = quitPreflight;
-      b.okHttpClient = okHttpClient;
       b.listener = listener;
       b.source = source;
       b.procNet = procNet;
@@ -737,12 +749,6 @@ public final class MeshProbe implements AutoCloseable {
     /** Whether to check the quit path once the proxy is ready, without quitting ({@code meshprobe.quit.preflight}, default true). */
     public Builder quitPreflight(boolean check) {
       this.quitPreflight = check;
-      return this;
-    }
-
-    /** An OkHttp client to derive the probe's client from, sharing its pools. The probe still applies its own timeouts and rules. */
-    public Builder okHttpClient(OkHttpClient client) {
-      this.okHttpClient = Objects.requireNonNull(client, "client");
       return this;
     }
 

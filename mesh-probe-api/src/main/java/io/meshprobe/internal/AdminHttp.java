@@ -2,39 +2,53 @@ package io.meshprobe.internal;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.ByteArrayOutputStream;
+import io.meshprobe.internal.http.LoopbackHttp;
+import io.meshprobe.internal.http.MalformedResponseException;
+import io.meshprobe.internal.http.Response;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
 import java.net.SocketTimeoutException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The small, hot requests of start-up and shutdown (detection, readiness polls, quit), made with the JDK's
- * {@link HttpURLConnection}.
+ * Every request the probe makes to the proxy: detection, readiness polls, quit, node metadata, and the bulky status
+ * reads streamed into a parser. All go through {@link LoopbackHttp}, the probe's own HTTP/1.1 client on a plain socket
+ * (its Javadoc says why not the JDK's client or OkHttp): nothing another agent instruments, nothing the app's
+ * {@code http.*} properties or proxy settings change.
  *
- * <p>Why not OkHttp here: building an {@code OkHttpClient} costs 0.2–0.4 s of class loading at JVM start
- * (see the project's start-up measurements), and these requests sit on the app's critical path: before
- * it starts, and after its last shutdown hook. The JDK client is already loaded, keeps connections
- * alive, and costs a few ms on its first call. Bulky reads (config dumps) go through OkHttp, off the
- * critical path.
- *
- * <p>Every call has a total deadline (connect, headers and body), never follows redirects, never uses a
- * configured HTTP proxy, and reads at most {@code maxBody} bytes.
+ * <p>Deadlines: {@link #get(String)}, {@link #post} and {@link #request} end within {@code meshprobe.http.timeout}
+ * (or the shorter deadline given), connect, head and body together; a streamed {@link #get(String, Duration,
+ * BodyReader)} ends within the deadline its caller gives (the status read's budget). Small answers are read whole, at
+ * most {@value #SMALL_BODY_CAP} bytes (or {@code meshprobe.http.max-body} if smaller); streamed bodies at most
+ * {@code meshprobe.http.max-body}. Redirects are never followed: a 3xx is an answer like any other.
  */
-public final class AdminHttp {
+public final class AdminHttp implements AutoCloseable {
+  /** Answers of detection, readiness and quit are tiny; anything bigger is cut off. */
+  public static final long SMALL_BODY_CAP = 1 << 20;
+
+  /** Reads a streamed body. */
+  public interface BodyReader<T> extends LoopbackHttp.BodyReader<T> {}
+
   private final Duration timeout;
   private final long maxBody;
+  private final LoopbackHttp client;
 
+  /** A client for loopback hosts only. */
   public AdminHttp(Duration timeout, long maxBody) {
+    this(timeout, maxBody, Collections.<String>emptyList());
+  }
+
+  /**
+   * @param remoteHosts hosts other than loopback that may be asked (the configured admin URLs' hosts, already
+   *     checked against {@code meshprobe.admin.allow-remote})
+   */
+  public AdminHttp(Duration timeout, long maxBody, Collection<String> remoteHosts) {
     this.timeout = timeout;
     this.maxBody = maxBody;
+    this.client = new LoopbackHttp(remoteHosts);
   }
 
   public Duration timeout() {
@@ -51,55 +65,32 @@ public final class AdminHttp {
     return request("POST", url, deadline);
   }
 
+  /** One call, ended by {@code deadline} or {@code meshprobe.http.timeout}, whichever is shorter. */
   public Answer request(String method, String url, Duration deadline) throws IOException {
     long budgetMs = Math.max(1, Math.min(deadline.toMillis(), timeout.toMillis()));
     long end = System.nanoTime() + budgetMs * 1_000_000L;
-    HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection(Proxy.NO_PROXY);
-    try {
-      c.setInstanceFollowRedirects(false);
-      c.setUseCaches(false);
-      c.setConnectTimeout(Math.max(1, (int) budgetMs));
-      c.setReadTimeout(Math.max(1, (int) budgetMs));
-      c.setRequestMethod(method);
-      c.setRequestProperty("Accept", "*/*");
-      c.setRequestProperty("User-Agent", "mesh-probe");
-      if ("POST".equals(method)) {
-        c.setDoOutput(true);
-        c.setFixedLengthStreamingMode(0);
-        OutputStream out = c.getOutputStream();
-        out.close();
-      }
-      int code = c.getResponseCode();
-      if (code < 0) {
-        throw new IOException("not an HTTP answer from " + url);
-      }
-      InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream();
-      String body = in == null ? "" : readCapped(in, end, url);
-      return new Answer(code, body, c.getHeaderField("server"));
-    } catch (IOException | RuntimeException e) {
-      c.disconnect();
-      throw e;
-    }
+    Response r = client.exchange(method, url, end, (int) Math.min(Integer.MAX_VALUE, budgetMs), Math.min(SMALL_BODY_CAP, maxBody));
+    return new Answer(r.code, r.body, r.server);
   }
 
-  private String readCapped(InputStream in, long end, String url) throws IOException {
-    try (InputStream body = in) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-      byte[] buf = new byte[8192];
-      long total = 0;
-      int n;
-      while ((n = body.read(buf)) != -1) {
-        total += n;
-        if (total > maxBody) {
-          throw new IOException("response from " + url + " is larger than " + maxBody + " bytes (meshprobe.http.max-body)");
-        }
-        out.write(buf, 0, n);
-        if (System.nanoTime() - end > 0) {
-          throw new SocketTimeoutException("response from " + url + " took longer than its deadline");
-        }
-      }
-      return new String(out.toByteArray(), StandardCharsets.UTF_8);
-    }
+  /**
+   * GETs {@code url} and hands the body to {@code reader} as a stream capped at {@code meshprobe.http.max-body}; the
+   * whole call (connect, head, body, and the reader's work on it) ends by {@code deadline}. A non-2xx answer is an
+   * {@link io.meshprobe.internal.http.HttpStatusException} whose message says {@code "GET <url> answered HTTP <code>"}.
+   */
+  public <T> T get(String url, Duration deadline, BodyReader<T> reader) throws IOException {
+    long ms = Math.max(1, deadline.toMillis());
+    return client.get(url, System.nanoTime() + ms * 1_000_000L, (int) Math.min(Integer.MAX_VALUE, ms), maxBody, reader);
+  }
+
+  /** Closes the kept-alive connections, e.g. when the wait is over; later calls open new ones. */
+  public void closeIdle() {
+    client.closeIdle();
+  }
+
+  @Override
+  public void close() {
+    client.close();
   }
 
   /**
@@ -113,6 +104,9 @@ public final class AdminHttp {
     }
     if (e instanceof SocketTimeoutException) {
       return "timed out";
+    }
+    if (e instanceof MalformedResponseException) {
+      return "malformed HTTP answer (" + Sanitize.line(String.valueOf(e.getMessage())) + ")";
     }
     if (e instanceof JsonProcessingException) {
       // Jackson's message quotes the payload ("Unrecognized token '...'") and spans lines: name the place only,

@@ -3,7 +3,6 @@ package io.meshprobe.internal.status;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshType;
 import io.meshprobe.internal.AdminHttp;
-import io.meshprobe.internal.OkHttpAdmin;
 import io.meshprobe.status.MeshStatus;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,8 +15,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads the live status from the pod's proxy with the probe's OkHttp client (streamed, capped, off the start-up
- * path) and derives a {@link MeshStatus}.
+ * Reads the live status from the pod's proxy with the probe's admin client (streamed into the parsers, capped, bounded
+ * by one budget for the whole read) and derives a {@link MeshStatus}.
  *
  * <p>Envoy / Istio: {@code /server_info} (node, version), then the inbound listener only:
  * {@code /config_dump?resource=dynamic_listeners&name_regex=virtualInbound}, falling back to
@@ -48,7 +47,7 @@ public final class StatusFetcher {
   /** Only the listeners, each reduced to its name and error state (asked only when Envoy counted a rejection). */
   static final String LISTENER_ERRORS = "/config_dump?resource=dynamic_listeners&mask=name,error_state";
 
-  private final OkHttpAdmin http;
+  private final AdminHttp http;
   private final String istioAdminUrl;
   private final String istioStatusUrl;
   private final String linkerdAdminUrl;
@@ -62,7 +61,7 @@ public final class StatusFetcher {
    *     are skipped with a note
    */
   public StatusFetcher(
-      OkHttpAdmin http, String istioAdminUrl, String istioStatusUrl, String linkerdAdminUrl, long memoryBudget, Duration budget) {
+      AdminHttp http, String istioAdminUrl, String istioStatusUrl, String linkerdAdminUrl, long memoryBudget, Duration budget) {
     this.http = http;
     this.istioAdminUrl = istioAdminUrl;
     this.istioStatusUrl = istioStatusUrl;

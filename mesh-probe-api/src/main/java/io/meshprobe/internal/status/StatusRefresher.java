@@ -1,9 +1,9 @@
 package io.meshprobe.internal.status;
 
 import io.meshprobe.Detection;
+import io.meshprobe.internal.AdminHttp;
 import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
-import io.meshprobe.internal.OkHttpAdmin;
 import io.meshprobe.internal.ProbeConfig;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.ProxyInfo;
@@ -36,7 +36,7 @@ public final class StatusRefresher implements AutoCloseable {
   private volatile @Nullable ScheduledExecutorService scheduler;
   private volatile boolean closed;
 
-  public StatusRefresher(ProbeConfig config, OkHttpAdmin http, Supplier<Detection> detect, Consumer<MeshStatus> onStatus) {
+  public StatusRefresher(ProbeConfig config, AdminHttp http, Supplier<Detection> detect, Consumer<MeshStatus> onStatus) {
     this.interval = config.statusRefresh;
     this.configuredPorts = config.ports;
     this.fetcher =

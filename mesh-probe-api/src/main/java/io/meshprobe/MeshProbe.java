@@ -203,8 +203,7 @@ public final class MeshProbe implements AutoCloseable {
           fireWaiting(d, since(start), last.answer);
           nextProgress += PROGRESS_EVERY_NANOS;
         }
-        // A proxy that refuses connections is not listening yet: asking again costs almost nothing.
-        long pause = last.refused ? interval / 2 : interval;
+        long pause = ReadinessCheck.pause(interval, now - start, last.refused);
         TimeUnit.NANOSECONDS.sleep(Math.min(pause, deadline - now));
       }
     } catch (InterruptedException e) {
@@ -643,7 +642,10 @@ public final class MeshProbe implements AutoCloseable {
       return this;
     }
 
-    /** Poll period while the proxy answers "not ready" ({@code meshprobe.wait.interval}, default 8 ms). */
+    /**
+     * Poll period while the proxy answers "not ready" ({@code meshprobe.wait.interval}, default 8 ms); half of it while
+     * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited, up to 2.5×.
+     */
     public Builder waitInterval(Duration interval) {
       this.waitInterval = positive("waitInterval", interval);
       return this;

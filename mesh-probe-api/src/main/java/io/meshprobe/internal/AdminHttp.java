@@ -126,6 +126,7 @@ public final class AdminHttp implements AutoCloseable {
 
   /** An HTTP answer: status, body (UTF-8, capped) and the {@code server} header. */
   public static final class Answer {
+    private static final String[] EMPTY_BODY = new String[500];
     private final int code;
     private final String body;
     private final @Nullable String server;
@@ -154,6 +155,10 @@ public final class AdminHttp implements AutoCloseable {
 
     /** {@code "HTTP 503"}, with the first line of a short body when there is one. */
     public String describe() {
+      if (body.isEmpty() && code >= 100 && code < 600) {
+        String d = EMPTY_BODY[code - 100];
+        return d != null ? d : (EMPTY_BODY[code - 100] = "HTTP " + code); // each poll's answer, without a new string
+      }
       String first = body.trim();
       int nl = first.indexOf('\n');
       if (nl >= 0) {

@@ -37,10 +37,42 @@ public final class ReadinessCheck {
 
   private final ProbeConfig config;
   private final AdminHttp http;
+  // The polled URLs, built once: a poll allocates no URL string.
+  private final String istioReady;
+  private final String istioStatusReady;
+  private final String linkerdReady;
+  private volatile @Nullable String envoyReady;
 
   public ReadinessCheck(ProbeConfig config, AdminHttp http) {
     this.config = config;
     this.http = http;
+    this.istioReady = config.istioReadinessUrl + "/healthz/ready";
+    this.istioStatusReady = config.istioStatusUrl + "/healthz/ready";
+    this.linkerdReady = config.linkerdAdminUrl + "/ready";
+  }
+
+  /** Polls are this fast for the first {@value #FAST_MILLIS} ms of a wait. */
+  static final long FAST_MILLIS = 2000;
+  /** After that the pause grows with the time waited, up to this many intervals (reached at 5 s). */
+  static final double MAX_FACTOR = 2.5;
+
+  /**
+   * The pause before the next check, in ns. A proxy that refuses connections is not listening yet, so asking again
+   * costs almost nothing: half the interval. For the first 2 s of a wait, when a proxy started with the app turns
+   * ready, the pause is the configured interval (8 ms by default), so the app goes a few ms after the proxy. A proxy
+   * still not ready after that waits on its control plane: the pause then grows with the time waited, {@code
+   * interval × waited / 2 s}, up to {@code interval × 2.5} (20 ms by default, at 5 s), which keeps the release within
+   * 20 ms and a long wait's CPU near 1 % of a core. (At 8 ms, each poll's wake-up and exchange cost ~2 % of a core
+   * on a loaded 2-core machine, however cheap the exchange: see docs/benchmarks.md.)
+   */
+  public static long pause(long intervalNanos, long waitedNanos, boolean refused) {
+    long base = refused ? intervalNanos / 2 : intervalNanos;
+    long fast = FAST_MILLIS * 1_000_000L;
+    if (waitedNanos <= fast) {
+      return base;
+    }
+    double factor = Math.min(MAX_FACTOR, (double) waitedNanos / fast);
+    return (long) (base * factor);
   }
 
   /** The URL that {@link #check} polls first for this mesh, for log lines. */
@@ -60,10 +92,10 @@ public final class ReadinessCheck {
   public Result check(Detection detection) {
     switch (detection.type()) {
       case ISTIO_SIDECAR:
-        Result viaEnvoy = get(config.istioReadinessUrl + "/healthz/ready");
-        return viaEnvoy.refused ? get(config.istioStatusUrl + "/healthz/ready") : viaEnvoy;
+        Result viaEnvoy = get(istioReady);
+        return viaEnvoy.refused ? get(istioStatusReady) : viaEnvoy;
       case LINKERD:
-        return get(config.linkerdAdminUrl + "/ready");
+        return get(linkerdReady);
       case ENVOY:
         return envoy(detection.adminUrl());
       default:
@@ -75,7 +107,12 @@ public final class ReadinessCheck {
     if (admin == null) {
       return new Result(false, true, "", "no Envoy admin found yet");
     }
-    Result ready = get(admin + "/ready");
+    String readyUrl = envoyReady;
+    if (readyUrl == null || readyUrl.length() != admin.length() + 6 || !readyUrl.startsWith(admin)) {
+      readyUrl = admin + "/ready";
+      envoyReady = readyUrl;
+    }
+    Result ready = get(readyUrl);
     if (!ready.answer.startsWith("HTTP 404")) {
       return ready;
     }

@@ -95,14 +95,14 @@ class SecurityDefaultsTest {
                 .fault("/healthz/ready", Fault.redirect(target.url(io.meshprobe.testkit.SidecarPort.ENVOY_ADMIN) + "/ready"))
                 .start();
         MeshProbe probe = ReliabilityProbes.aimedAt(sidecar).httpTimeout(Duration.ofMillis(300)).build()) {
-      WaitResult w = probe.awaitReady(Duration.ofMillis(300)); // JDK client
-      MeshStatus s = probe.refreshStatus(); // OkHttp client
-      probe.quitProxy(); // JDK client
+      WaitResult w = probe.awaitReady(Duration.ofMillis(300)); // small answer
+      MeshStatus s = probe.refreshStatus(); // streamed answers
+      probe.quitProxy(); // POST
       assertThat(w.lastAnswer()).startsWith("HTTP 302");
       assertThat(String.join(" ", s.notes())).contains("HTTP 302");
       assertThat(target.requests()).isEmpty();
     }
-    record("Redirects are never followed", "✅ 302 to another port on readiness (JDK client), config_dump (OkHttp) and quit: the target saw no request");
+    record("Redirects are never followed", "✅ 302 to another port on readiness, config_dump (streamed) and quit: the target saw no request (the probe's own client never follows one)");
   }
 
   @Test
@@ -126,8 +126,8 @@ class SecurityDefaultsTest {
     }
     record(
         "Every response is capped",
-        "✅ `meshprobe.http.max-body` (64 KiB in the test) stops a 10 MiB config_dump (OkHttp) and readiness answer (JDK"
-            + " client, capped at min(1 MiB, max-body)); the 100 MB body cells of the matrix pass with the default 64 MiB");
+        "✅ `meshprobe.http.max-body` (64 KiB in the test) stops a 10 MiB config_dump (streamed) and readiness answer (read"
+            + " whole, capped at min(1 MiB, max-body)); the 100 MB body cells of the matrix pass with the default 64 MiB");
   }
 
   @Test

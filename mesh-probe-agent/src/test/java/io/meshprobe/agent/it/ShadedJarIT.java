@@ -70,6 +70,23 @@ class ShadedJarIT {
     assertThat(Files.size(Forked.jar())).isLessThanOrEqualTo(6L * 1024 * 1024);
   }
 
+  /**
+   * The admin requests use the library's own client: no OkHttp, Okio or Kotlin (which were half of the jar's ~2,000
+   * entries, indexed by the JVM at every start), and the jar stays small.
+   */
+  @Test
+  void noOkHttpOkioOrKotlinInTheJar() throws Exception {
+    try (JarFile jar = new JarFile(Forked.jar().toFile())) {
+      List<String> names = new ArrayList<>();
+      for (ZipEntry e : java.util.Collections.list(jar.entries())) {
+        names.add(e.getName());
+      }
+      assertThat(names).noneMatch(n -> n.contains("okhttp3") || n.contains("/okio/") || n.contains("/kotlin/") || n.endsWith(".kotlin_module"));
+      assertThat(names.size()).as("entries").isLessThan(800);
+    }
+    assertThat(Files.size(Forked.jar())).isLessThanOrEqualTo(2L * 1024 * 1024);
+  }
+
   @Test
   void noMicrometerInTheJar() throws Exception {
     try (JarFile jar = new JarFile(Forked.jar().toFile())) {

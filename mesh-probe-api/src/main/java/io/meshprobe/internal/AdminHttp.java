@@ -2,6 +2,7 @@ package io.meshprobe.internal;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.meshprobe.internal.http.HttpStatusException;
 import io.meshprobe.internal.http.LoopbackHttp;
 import io.meshprobe.internal.http.MalformedResponseException;
 import io.meshprobe.internal.http.Response;
@@ -21,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Deadlines: {@link #get(String)}, {@link #post} and {@link #request} end within {@code meshprobe.http.timeout}
  * (or the shorter deadline given), connect, head and body together; a streamed {@link #get(String, Duration,
- * BodyReader)} ends within the deadline its caller gives (the status read's budget). Small answers are read whole, at
+ * BodyReader)} ends within the deadline its caller gives (the status read's budget), or once the proxy has sent
+ * nothing for {@code meshprobe.http.timeout}. Small answers are read whole, at
  * most {@value #SMALL_BODY_CAP} bytes (or {@code meshprobe.http.max-body} if smaller); streamed bodies at most
  * {@code meshprobe.http.max-body}. Redirects are never followed: a 3xx is an answer like any other.
  */
@@ -75,12 +77,14 @@ public final class AdminHttp implements AutoCloseable {
 
   /**
    * GETs {@code url} and hands the body to {@code reader} as a stream capped at {@code meshprobe.http.max-body}; the
-   * whole call (connect, head, body, and the reader's work on it) ends by {@code deadline}. A non-2xx answer is an
+   * whole call (connect, head, body, and the reader's work on it) ends by {@code deadline}, and sooner when the proxy
+   * sends nothing for {@code meshprobe.http.timeout} (so one silent endpoint does not take a status read's whole budget). A non-2xx answer is an
    * {@link io.meshprobe.internal.http.HttpStatusException} whose message says {@code "GET <url> answered HTTP <code>"}.
    */
   public <T> T get(String url, Duration deadline, BodyReader<T> reader) throws IOException {
     long ms = Math.max(1, deadline.toMillis());
-    return client.get(url, System.nanoTime() + ms * 1_000_000L, (int) Math.min(Integer.MAX_VALUE, ms), maxBody, reader);
+    int idle = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    return client.get(url, System.nanoTime() + ms * 1_000_000L, (int) Math.min(Integer.MAX_VALUE, ms), idle, maxBody, reader);
   }
 
   /** Closes the kept-alive connections, e.g. when the wait is over; later calls open new ones. */
@@ -104,6 +108,9 @@ public final class AdminHttp implements AutoCloseable {
     }
     if (e instanceof SocketTimeoutException) {
       return "timed out";
+    }
+    if (e instanceof HttpStatusException) {
+      return Sanitize.line(String.valueOf(e.getMessage())); // "GET <url> answered HTTP 503"
     }
     if (e instanceof MalformedResponseException) {
       return "malformed HTTP answer (" + Sanitize.line(String.valueOf(e.getMessage())) + ")";

@@ -83,6 +83,9 @@ class StressTest {
   void statusReadsDuringRefreshes() throws Exception {
     try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().start();
         MeshProbe probe = ReliabilityProbes.aimedAt(sidecar).build()) {
+      // Detected before the readers start: they spin on both cores, and a detection racing them can miss its
+      // deadline (500 ms here, one total deadline per call), which would make the verdict "no mesh" for good.
+      assertThat(probe.detect().type()).isEqualTo(io.meshprobe.MeshType.ISTIO_SIDECAR);
       ExecutorService pool = Executors.newFixedThreadPool(6);
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch started = new CountDownLatch(4);

@@ -31,6 +31,8 @@ final class Connection implements Closeable {
   private byte[] line = new byte[256];
   private long deadline;
   private int timeoutMillis;
+  /** Longest wait for the next byte, or 0: only the deadline. */
+  private int idleMillis;
   private int appliedSoTimeout = -1;
 
   // The head of the current answer.
@@ -49,7 +51,8 @@ final class Connection implements Closeable {
     this.out = socket.getOutputStream();
   }
 
-  static Connection open(Target target, InetSocketAddress address, long deadline, int timeoutMillis) throws IOException {
+  static Connection open(Target target, InetSocketAddress address, long deadline, int timeoutMillis, int idleMillis)
+      throws IOException {
     Socket s = new Socket(Proxy.NO_PROXY);
     try {
       s.setTcpNoDelay(true);
@@ -57,10 +60,14 @@ final class Connection implements Closeable {
       if (left <= 0) {
         throw timeout(timeoutMillis);
       }
-      s.connect(address, millis(left));
+      int ms = millis(left);
+      try {
+        s.connect(address, idleMillis > 0 ? Math.min(ms, idleMillis) : ms);
+      } catch (SocketTimeoutException e) {
+        throw idleMillis > 0 && idleMillis < ms ? idle(idleMillis) : timeout(timeoutMillis);
+      }
       Connection c = new Connection(target.origin, s);
-      c.deadline = deadline;
-      c.timeoutMillis = timeoutMillis;
+      c.deadline(deadline, timeoutMillis, idleMillis);
       return c;
     } catch (IOException | RuntimeException e) {
       closeQuietly(s);
@@ -68,10 +75,14 @@ final class Connection implements Closeable {
     }
   }
 
-  /** Sets the deadline of the next exchange ({@link System#nanoTime()}), and the timeout named in its error. */
-  void deadline(long deadlineNanos, int timeoutMillis) {
+  /**
+   * Sets the deadline of the next exchange ({@link System#nanoTime()}), the timeout named in its error, and the
+   * longest wait for any next byte (0: only the deadline).
+   */
+  void deadline(long deadlineNanos, int timeoutMillis, int idleMillis) {
     this.deadline = deadlineNanos;
     this.timeoutMillis = timeoutMillis;
+    this.idleMillis = idleMillis;
   }
 
   void send(byte[] request) throws IOException {
@@ -92,6 +103,10 @@ final class Connection implements Closeable {
       throw timeout(timeoutMillis);
     }
     int ms = millis(left);
+    boolean idleBound = idleMillis > 0 && idleMillis < ms;
+    if (idleBound) {
+      ms = idleMillis;
+    }
     if (ms != appliedSoTimeout) {
       socket.setSoTimeout(ms);
       appliedSoTimeout = ms;
@@ -100,7 +115,7 @@ final class Connection implements Closeable {
     try {
       n = in.read(buf, 0, BUFFER);
     } catch (SocketTimeoutException e) {
-      throw timeout(timeoutMillis);
+      throw idleBound ? idle(idleMillis) : timeout(timeoutMillis);
     }
     if (n <= 0) {
       return false;
@@ -364,6 +379,10 @@ final class Connection implements Closeable {
 
   static SocketTimeoutException timeout(int timeoutMillis) {
     return new SocketTimeoutException("no complete answer within " + timeoutMillis + " ms");
+  }
+
+  static SocketTimeoutException idle(int idleMillis) {
+    return new SocketTimeoutException("no byte for " + idleMillis + " ms");
   }
 
   private static int millis(long nanos) {

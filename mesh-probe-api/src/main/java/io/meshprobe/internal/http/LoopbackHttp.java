@@ -87,7 +87,7 @@ public final class LoopbackHttp implements AutoCloseable {
    */
   public Response exchange(String method, String url, long deadlineNanos, int timeoutMillis, long maxBody)
       throws IOException {
-    Body body = open(method, url, deadlineNanos, timeoutMillis, maxBody);
+    Body body = open(method, url, deadlineNanos, timeoutMillis, 0, maxBody);
     try {
       long announced = body.contentLength();
       if (announced == 0) {
@@ -117,11 +117,12 @@ public final class LoopbackHttp implements AutoCloseable {
 
   /**
    * GETs {@code url} and hands the body to {@code reader} as a stream capped at {@code maxBody} and bounded by the
-   * deadline. A non-2xx answer is an {@link HttpStatusException}; its body is not read.
+   * deadline; a peer that sends nothing for {@code idleMillis} (0: no such limit) ends the call sooner. A non-2xx
+   * answer is an {@link HttpStatusException}; its body is not read.
    */
-  public <T> T get(String url, long deadlineNanos, int timeoutMillis, long maxBody, BodyReader<T> reader)
+  public <T> T get(String url, long deadlineNanos, int timeoutMillis, int idleMillis, long maxBody, BodyReader<T> reader)
       throws IOException {
-    Body body = open("GET", url, deadlineNanos, timeoutMillis, maxBody);
+    Body body = open("GET", url, deadlineNanos, timeoutMillis, idleMillis, maxBody);
     try {
       if (body.code < 200 || body.code > 299) {
         throw new HttpStatusException("GET", url, body.code);
@@ -132,7 +133,8 @@ public final class LoopbackHttp implements AutoCloseable {
     }
   }
 
-  private Body open(String method, String url, long deadline, int timeoutMillis, long maxBody) throws IOException {
+  private Body open(String method, String url, long deadline, int timeoutMillis, int idleMillis, long maxBody)
+      throws IOException {
     if (closed) {
       throw new IOException("the probe is closed");
     }
@@ -143,7 +145,7 @@ public final class LoopbackHttp implements AutoCloseable {
     Target t = target(url);
     Connection c = post ? null : idle.remove(t.origin);
     if (c != null) {
-      c.deadline(deadline, timeoutMillis);
+      c.deadline(deadline, timeoutMillis, idleMillis);
       try {
         c.send(t.get);
         if (c.readHead(MAX_HEAD_BYTES)) {
@@ -160,7 +162,7 @@ public final class LoopbackHttp implements AutoCloseable {
         throw e;
       }
     }
-    c = Connection.open(t, t.address(), deadline, timeoutMillis);
+    c = Connection.open(t, t.address(), deadline, timeoutMillis, idleMillis);
     try {
       c.send(post ? t.post : t.get);
       if (!c.readHead(MAX_HEAD_BYTES)) {

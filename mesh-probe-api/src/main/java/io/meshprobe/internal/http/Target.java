@@ -3,8 +3,6 @@ package io.meshprobe.internal.http;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -34,19 +32,67 @@ final class Target {
   }
 
   static Target parse(String url) throws IOException {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      throw new IOException("not a URL: " + e.getReason());
-    }
-    if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getRawUserInfo() != null) {
+    // Parsed by hand, not with java.net.URI: admin queries carry characters URI refuses (Envoy's stats filters: '|').
+    if (!url.regionMatches(true, 0, "http://", 0, 7)) {
       throw new IOException("only plain http://host:port/path URLs are asked: " + url);
     }
-    String host = uri.getHost().toLowerCase(Locale.ROOT);
-    int port = uri.getPort() == -1 ? 80 : uri.getPort();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+    int slash = url.length();
+    for (int i = 7; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        slash = i;
+        break;
+      }
+    }
+    String authority = url.substring(7, slash);
+    if (authority.indexOf('@') >= 0) {
+      throw new IOException("only plain http://host:port/path URLs are asked: " + url);
+    }
+    String host;
+    int port = 80;
+    String portText = null;
+    if (authority.startsWith("[")) {
+      int close = authority.indexOf(']');
+      if (close < 0) {
+        throw new IOException("not a URL (unclosed IPv6 literal): " + url);
+      }
+      host = authority.substring(0, close + 1);
+      if (close + 1 < authority.length()) {
+        if (authority.charAt(close + 1) != ':') {
+          throw new IOException("not a URL (bad port): " + url);
+        }
+        portText = authority.substring(close + 2);
+      }
+    } else {
+      int colon = authority.indexOf(':');
+      host = colon < 0 ? authority : authority.substring(0, colon);
+      portText = colon < 0 ? null : authority.substring(colon + 1);
+    }
+    if (portText != null) {
+      try {
+        port = Integer.parseInt(portText);
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        throw new IOException("not a URL (bad port): " + url);
+      }
+    }
+    if (host.isEmpty()) {
+      throw new IOException("not a URL (no host): " + url);
+    }
+    host = host.toLowerCase(Locale.ROOT);
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']')) {
+        throw new IOException("not a URL (bad host): " + url);
+      }
+    }
+    int hash = url.indexOf('#', slash);
+    String target = url.substring(slash, hash < 0 ? url.length() : hash);
+    if (target.isEmpty() || target.charAt(0) == '?') {
+      target = "/" + target;
+    }
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {

@@ -3,12 +3,14 @@ package io.meshprobe.agent.internal;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeException;
+import io.meshprobe.MeshProbeListener;
 import io.meshprobe.QuitRule;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 import javax.management.ObjectName;
@@ -19,8 +21,8 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Before any of that, in every mode: the quit hook, the shutdown-hook map and the main thread's
- * crash watch (a job may end at any moment, before the proxy is ready too), unless this JVM can never quit; the
+ * detection thread. Before any of that, in every mode: the quit hook and the main thread's crash watch (the
+ * shutdown-hook map once a sidecar is detected) (a job may end at any moment, before the proxy is ready too), unless this JVM can never quit; the
  * exit-status patch (only for {@code meshprobe.quit.on-failure=false}) on the daemon thread
  * {@code mesh-probe-exit-watch}. Once a proxy is known: JMX on {@code mesh-probe-init}. Without a mesh decided in
  * premain ({@code NoMeshShortcut}), none of it.
@@ -257,14 +259,26 @@ public final class AgentStarter {
         return;
       }
     }
-    QuitOnExit q = new QuitOnExit(state, config, exit, facts);
+    final QuitOnExit q = new QuitOnExit(state, config, exit, facts);
     try {
       Runtime.getRuntime().addShutdownHook(new Thread(q, "mesh-probe-quit"));
     } catch (IllegalStateException shuttingDown) {
       return;
     }
     quit = q;
-    q.hooks(ShutdownHooks.capture(inst));
+    // The other hooks' map is grabbed once a sidecar is known (reading it opens java.lang to the agent, which a JVM
+    // with no proxy to quit does not need); a JVM that ends before the verdict quits without waiting for them.
+    probe.addListener(
+        new MeshProbeListener() {
+          private final AtomicBoolean captured = new AtomicBoolean();
+
+          @Override
+          public void onDetected(Detection d) {
+            if (d.type().hasSidecar() && captured.compareAndSet(false, true)) {
+              q.hooks(ShutdownHooks.capture(inst));
+            }
+          }
+        });
     if (config.quit == QuitRule.Policy.AUTO || !config.quitOnFailure) {
       watchExit();
     }

@@ -89,7 +89,7 @@ class WebAppIntegrationTest {
 
   @Test
   void aTestContextNeverArmsTheQuit() {
-    assertThat(runtime.facts().testContext).isTrue();
+    assertThat(runtime.facts().testContext()).isTrue();
     assertThat(runtime.quitPending()).isFalse();
   }
 

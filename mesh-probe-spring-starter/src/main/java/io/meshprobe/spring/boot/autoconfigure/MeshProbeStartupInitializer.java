@@ -12,7 +12,6 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.util.ClassUtils;
 
 /**
  * Waits for the proxy before the application context is refreshed, and arranges the quit. Registered in
@@ -144,11 +143,24 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
 
   /** Servlet or reactive web context, Boot 3.5 or 4: a long-running service. */
   static boolean isWebApp(ApplicationContext context) {
-    for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(context.getClass())) {
+    // By name (web classes may be absent), through super-interfaces too: ServletWebServerApplicationContext reaches
+    // WebApplicationContext only through ConfigurableWebApplicationContext, which ClassUtils' interface set omits.
+    java.util.Deque<Class<?>> todo = new java.util.ArrayDeque<>();
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    todo.add(context.getClass());
+    while (!todo.isEmpty()) {
+      Class<?> type = todo.poll();
+      if (!seen.add(type)) {
+        continue;
+      }
       String name = type.getName();
       if (name.equals("org.springframework.web.context.WebApplicationContext") || name.endsWith(".ReactiveWebApplicationContext")) {
         return true;
       }
+      if (type.getSuperclass() != null) {
+        todo.add(type.getSuperclass());
+      }
+      todo.addAll(java.util.Arrays.asList(type.getInterfaces()));
     }
     return false;
   }

@@ -330,7 +330,7 @@ public final class AgentStarter {
     daemon(name, r).start();
   }
 
-  private static Thread daemon(String name, final Runnable r) {
+  static Thread daemon(String name, final Runnable r) {
     Thread t =
         new Thread(
             new Runnable() {

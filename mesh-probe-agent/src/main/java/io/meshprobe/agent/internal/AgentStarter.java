@@ -21,10 +21,10 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Before any of that, in every mode: the quit hook and the main thread's crash watch (the
- * shutdown-hook map once a sidecar is detected) (a job may end at any moment, before the proxy is ready too), unless this JVM can never quit; the
- * exit-status patch (only for {@code meshprobe.quit.on-failure=false}) on the daemon thread
- * {@code mesh-probe-exit-watch}. Once a proxy is known: JMX on {@code mesh-probe-init}. Without a mesh decided in
+ * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
+ * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
+ * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
+ * detected: the shutdown-hook map; once the verdict is in: JMX on {@code mesh-probe-init}. Without a mesh decided in
  * premain ({@code NoMeshShortcut}), none of it.
  */
 public final class AgentStarter {
@@ -238,7 +238,7 @@ public final class AgentStarter {
    * The quit hook, from premain on and in every wait mode (before a block-mode wait, before the gate opens), so that
    * a JVM that ends at any moment is covered: a Job whose {@code main} returns before the proxy is ready still gets
    * its quit. Cheap: the facts known at start (a few small {@code /proc} and Downward API reads), a {@code Thread}
-   * object, the shutdown-hook map and the main thread's crash watch. Whether the end calls for a quit is decided by
+   * object and the main thread's crash watch. Whether the end calls for a quit is decided by
    * the hook at shutdown ({@link QuitOnExit}); a JVM that can never quit (not the owner of the pod's quit, a
    * long-running service, {@code meshprobe.quit=never}) gets no hook at all.
    */

@@ -28,7 +28,11 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,8 +76,11 @@ public final class MeshProbe implements AutoCloseable {
   private final boolean quitPreflight;
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
   private final Object detectLock = new Object();
-  private final Object quitLock = new Object();
-  private final Object nodeInfoLock = new Object();
+  /** The detection in flight, shared by every caller that needs the verdict meanwhile. */
+  private final AtomicReference<CompletableFuture<Detection>> detecting = new AtomicReference<>();
+  /** The first quit, whose result every later or concurrent call returns. */
+  private final AtomicReference<CompletableFuture<QuitResult>> quitting = new AtomicReference<>();
+  private final ReentrantLock nodeInfoLock = new ReentrantLock();
 
   private volatile @Nullable Detection detection;
   /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
@@ -132,21 +139,55 @@ public final class MeshProbe implements AutoCloseable {
     }
   }
 
+  /**
+   * The verdict, detecting it if needed. One detection runs at a time, shared through a future: another caller waits
+   * for it until its own deadline, and then takes one look of its own (not kept) instead of waiting longer. No lock is
+   * held across the detection's I/O, so a quit never spends its deadline behind another thread's detection window.
+   */
   private Detection detect(long deadlineNanos) throws InterruptedException {
     Detection d = detection;
     if (d != null) {
       return d;
     }
-    synchronized (detectLock) {
+    CompletableFuture<Detection> mine = new CompletableFuture<>();
+    while (!detecting.compareAndSet(null, mine)) {
+      CompletableFuture<Detection> running = detecting.get();
+      if (running == null) {
+        continue;
+      }
+      try {
+        return running.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        d = detection;
+        return d != null ? d : detector.detect(System.nanoTime());
+      }
+    }
+    try {
       d = detection;
       if (d == null) {
         d = detector.detect(deadlineNanos);
-        nodeKnown = d.type() != MeshType.ISTIO_SIDECAR || d.source().startsWith("pod annotation") || d.version() != null;
-        detection = d;
-        Log.debug("detected " + d);
-        fireDetected(d);
+        boolean fresh;
+        synchronized (detectLock) {
+          fresh = detection == null;
+          if (fresh) {
+            nodeKnown = d.type() != MeshType.ISTIO_SIDECAR || d.source().startsWith("pod annotation") || d.version() != null;
+            detection = d;
+          } else {
+            d = detection;
+          }
+        }
+        if (fresh) {
+          Log.debug("detected " + d);
+          fireDetected(d);
+        }
       }
+      mine.complete(d);
       return d;
+    } catch (InterruptedException | RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      detecting.compareAndSet(mine, null);
     }
   }
 
@@ -267,6 +308,16 @@ public final class MeshProbe implements AutoCloseable {
     return quitResult;
   }
 
+  /** For {@link QuitRule#facts}: where this probe's system properties and environment come from. */
+  Settings.Source settingsSource() {
+    return builder.source;
+  }
+
+  /** For {@link QuitRule#facts}: the Downward API directory in force. */
+  Path podInfoDir() {
+    return config.podInfoDir;
+  }
+
   /** The wait timeout in force ({@code meshprobe.wait.timeout}). */
   public Duration waitTimeout() {
     return config.waitTimeout;
@@ -279,44 +330,71 @@ public final class MeshProbe implements AutoCloseable {
    */
   public QuitResult quitProxy() {
     checkOpen();
-    synchronized (quitLock) {
-      QuitResult done = quitResult;
-      if (done != null) {
-        return done;
-      }
-      long deadline = System.nanoTime() + config.quitTimeout.toNanos();
-      Detection d;
-      try {
-        // Never detected (no wait ran): one quick look, no window.
-        d = detect(System.nanoTime());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        d = Detection.builder(MeshType.NONE, "interrupted").certain(false).build();
-      }
-      if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
-        // Whether it is a native sidecar decides whether to quit it at all.
-        completeNodeInfo();
-        d = detection(d);
-      }
-      QuitResult result = quitter.quit(d, deadline);
-      if (result.outcome() == QuitOutcome.SUCCESS) {
-        ready = false;
-      }
-      if (result.outcome() == QuitOutcome.SUCCESS || result.outcome() == QuitOutcome.SKIPPED) {
-        Log.info("quit: " + result.message());
-      } else {
-        Log.warn("quit " + result.outcome().name().toLowerCase(Locale.ROOT) + ": " + result.message());
-      }
-      quitResult = result;
-      for (MeshProbeListener l : listeners) {
-        try {
-          l.onQuit(result);
-        } catch (RuntimeException e) {
-          Log.warn("listener " + l + " failed", e);
-        }
-      }
-      return result;
+    long deadline = System.nanoTime() + config.quitTimeout.toNanos();
+    QuitResult done = quitResult;
+    if (done != null) {
+      return done;
     }
+    // No lock across the HTTP calls: the first caller quits, a concurrent one waits for its result within its own deadline.
+    CompletableFuture<QuitResult> mine = new CompletableFuture<>();
+    if (!quitting.compareAndSet(null, mine)) {
+      return awaitOtherQuit(quitting.get(), deadline);
+    }
+    try {
+      QuitResult result = quitNow(deadline);
+      mine.complete(result);
+      return result;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  private static QuitResult awaitOtherQuit(CompletableFuture<QuitResult> first, long deadline) {
+    try {
+      return first.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return new QuitResult(QuitOutcome.FAILED, "another thread's quit was still running after meshprobe.quit.timeout");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new QuitResult(QuitOutcome.FAILED, "interrupted while another thread quit the proxy");
+    } catch (ExecutionException e) {
+      return new QuitResult(QuitOutcome.FAILED, "another thread's quit failed: " + e.getCause());
+    }
+  }
+
+  private QuitResult quitNow(long deadline) {
+    Detection d;
+    try {
+      // Never detected (no wait ran): one quick look, no window. A detection in flight elsewhere is not waited for.
+      d = detect(System.nanoTime());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      d = Detection.builder(MeshType.NONE, "interrupted").certain(false).build();
+    }
+    if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
+      // Whether it is a native sidecar decides whether to quit it at all.
+      completeNodeInfo(deadline);
+      d = detection(d);
+    }
+    QuitResult result = quitter.quit(d, deadline);
+    if (result.outcome() == QuitOutcome.SUCCESS) {
+      ready = false;
+    }
+    if (result.outcome() == QuitOutcome.SUCCESS || result.outcome() == QuitOutcome.SKIPPED) {
+      Log.info("quit: " + result.message());
+    } else {
+      Log.warn("quit " + result.outcome().name().toLowerCase(Locale.ROOT) + ": " + result.message());
+    }
+    quitResult = result;
+    for (MeshProbeListener l : listeners) {
+      try {
+        l.onQuit(result);
+      } catch (RuntimeException e) {
+        Log.warn("listener " + l + " failed", e);
+      }
+    }
+    return result;
   }
 
   /**
@@ -439,14 +517,27 @@ public final class MeshProbe implements AutoCloseable {
     Thread t =
         new Thread(
             () -> {
-              completeNodeInfo();
-              if (quitPreflight) {
-                quitPreflight();
+              try {
+                completeNodeInfo();
+                if (quitPreflight) {
+                  quitPreflight();
+                }
+              } catch (Throwable e) {
+                // Never a stack trace of our own in the app's output (OutOfMemoryError included): one debug line at most.
+                quietly(e);
               }
             },
             "mesh-probe-node-info");
     t.setDaemon(true);
     t.start();
+  }
+
+  private static void quietly(Throwable e) {
+    try {
+      Log.debug("node info read failed: " + e);
+    } catch (Throwable ignored) {
+      // out of memory even for the line: stay quiet
+    }
   }
 
   /** Once ready: checks, without quitting, that the quit path works, and says so in one WARN line if not. */
@@ -472,8 +563,33 @@ public final class MeshProbe implements AutoCloseable {
   private void completeNodeInfo() {
     // One read at a time: a quit that comes while the background read is in flight waits for it instead of
     // asking the proxy a second time.
-    synchronized (nodeInfoLock) {
+    nodeInfoLock.lock();
+    try {
       readNodeInfo();
+    } finally {
+      nodeInfoLock.unlock();
+    }
+  }
+
+  /**
+   * The quit's node-info read: waits for a read in flight at most half of the quit's remaining time, so that the quit
+   * itself keeps time for its POST; if the read is still busy then, the quit goes on with what is known.
+   */
+  private void completeNodeInfo(long deadlineNanos) {
+    long wait = Math.max(0, (deadlineNanos - System.nanoTime()) / 2);
+    try {
+      if (!nodeInfoLock.tryLock(wait, TimeUnit.NANOSECONDS)) {
+        Log.debug("quit: the Istio node metadata read is still running; quitting with what is known");
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      readNodeInfo();
+    } finally {
+      nodeInfoLock.unlock();
     }
   }
 
@@ -763,8 +879,11 @@ public final class MeshProbe implements AutoCloseable {
     /**
      * Builds the probe. Nothing is contacted yet.
      *
-     * @throws IllegalArgumentException when a system property or environment variable holds a bad value, or an
-     *     admin URL is not loopback while remote admin URLs are not allowed
+     * <p>A system property or environment variable that does not parse is one WARN line naming the key, the value and
+     * the default used instead; the other keys are unaffected.
+     *
+     * @throws IllegalArgumentException when an admin or quit URL is malformed or not loopback while remote admin URLs
+     *     are not allowed (refused rather than replaced: where the probe sends admin calls is never guessed)
      */
     public MeshProbe build() {
       Settings s = new Settings(source);
@@ -779,23 +898,23 @@ public final class MeshProbe implements AutoCloseable {
       ProbeConfig config =
           new ProbeConfig(
               enabled != null ? enabled : s.bool(MeshProbeKey.ENABLED),
-              meshSet ? mesh : parseMesh(s.string(MeshProbeKey.MESH)),
+              meshSet ? mesh : parseMesh(s.choice(MeshProbeKey.MESH, "auto", "istio", "linkerd", "envoy", "ambient", "none")),
               detectWindow != null ? detectWindow : s.duration(MeshProbeKey.DETECT_WINDOW),
               podInfoDir != null ? podInfoDir : Paths.get(s.string(MeshProbeKey.PODINFO_DIR)),
               procNet,
               windowExplicit || source.env("KUBERNETES_SERVICE_HOST") != null,
               waitTimeout != null ? waitTimeout : s.duration(MeshProbeKey.WAIT_TIMEOUT),
-              failOnTimeout != null ? failOnTimeout : parseOnTimeout(s.string(MeshProbeKey.WAIT_ON_TIMEOUT)),
-              waitInterval != null ? waitInterval : positive(MeshProbeKey.WAIT_INTERVAL.key(), s.duration(MeshProbeKey.WAIT_INTERVAL)),
-              quitTimeout != null ? quitTimeout : positive(MeshProbeKey.QUIT_TIMEOUT.key(), s.duration(MeshProbeKey.QUIT_TIMEOUT)),
+              failOnTimeout != null ? failOnTimeout : parseOnTimeout(s.choice(MeshProbeKey.WAIT_ON_TIMEOUT, "continue", "fail")),
+              waitInterval != null ? waitInterval : s.positiveDuration(MeshProbeKey.WAIT_INTERVAL),
+              quitTimeout != null ? quitTimeout : s.positiveDuration(MeshProbeKey.QUIT_TIMEOUT),
               Collections.unmodifiableList(checkedExtra),
               url(MeshProbeKey.ISTIO_STATUS_URL, istioStatusUrl, s, allowRemote),
               url(MeshProbeKey.ISTIO_READINESS_URL, istioReadinessUrl, s, allowRemote),
               url(MeshProbeKey.ISTIO_ADMIN_URL, istioAdminUrl, s, allowRemote),
               envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote),
               url(MeshProbeKey.LINKERD_ADMIN_URL, linkerdAdminUrl, s, allowRemote),
-              httpTimeout != null ? httpTimeout : positive(MeshProbeKey.HTTP_TIMEOUT.key(), s.duration(MeshProbeKey.HTTP_TIMEOUT)),
-              maxBody != null ? maxBody : positive(MeshProbeKey.HTTP_MAX_BODY.key(), s.bytes(MeshProbeKey.HTTP_MAX_BODY)),
+              httpTimeout != null ? httpTimeout : s.positiveDuration(MeshProbeKey.HTTP_TIMEOUT),
+              maxBody != null ? maxBody : s.positiveBytes(MeshProbeKey.HTTP_MAX_BODY),
               statusRefresh != null ? statusRefresh : s.duration(MeshProbeKey.STATUS_REFRESH),
               ports != null ? ports : StatusFetcher.parsePorts(s.string(MeshProbeKey.PORTS)),
               proxyMemoryBudget != null ? proxyMemoryBudget : s.bytes(MeshProbeKey.PROXY_MEMORY_BUDGET),
@@ -846,13 +965,6 @@ public final class MeshProbe implements AutoCloseable {
         default:
           throw new IllegalArgumentException("meshprobe.wait.on-timeout must be continue or fail, but was '" + value + "'");
       }
-    }
-
-    private static long positive(String name, long n) {
-      if (n <= 0) {
-        throw new IllegalArgumentException(name + " must be positive, but was " + n);
-      }
-      return n;
     }
 
     private static Duration positive(String name, Duration d) {

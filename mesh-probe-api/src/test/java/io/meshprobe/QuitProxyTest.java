@@ -56,6 +56,30 @@ class QuitProxyTest {
   }
 
   @Test
+  void aQuitDoesNotWaitBehindAnotherThreadsDetectionWindow() throws Exception {
+    // In Kubernetes, nothing answering yet: another thread's detection keeps looking for the whole window.
+    MeshProbe probe =
+        track(
+            ProbeFixture.isolated(java.util.Collections.singletonMap("KUBERNETES_SERVICE_HOST", "10.0.0.1"))
+                .detectWindow(Duration.ofSeconds(60))
+                .quitTimeout(Duration.ofSeconds(1))
+                .build());
+    java.util.concurrent.CompletableFuture<Detection> detecting = new java.util.concurrent.CompletableFuture<>();
+    Thread detector = new Thread(() -> detecting.complete(probe.detect()), "other-detection");
+    detector.start();
+    org.awaitility.Awaitility.await().atMost(WAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> Arrays.stream(t.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("Detector") && f.getMethodName().equals("detect"))));
+
+    QuitResult result = probe.quitProxy();
+
+    assertThat(detecting).as("the other thread's detection is still running").isNotDone();
+    assertThat(result.outcome()).as(result.message()).isEqualTo(QuitOutcome.SKIPPED);
+    assertThat(probe.lastDetection()).as("the quit's own quick look is not kept as the verdict").isNull();
+    detector.interrupt();
+    detector.join(WAIT.toMillis());
+  }
+
+  @Test
   void istioFallsBackToEnvoyAdminWhenPilotAgentDoesNotAnswer() throws Exception {
     server.setDispatcher(
         new Dispatcher() {

@@ -58,7 +58,9 @@ public final class MeshProbeAgent {
   private static void start(String args, Instrumentation inst, boolean attached) {
     try {
       Map<String, String> parsed = parseArgs(args);
-      if (!isTrue(setting(parsed, "meshprobe.enabled", "true"))) {
+      // Same rule as the library's Settings.bool; a value that is neither is the default (true), and the library's
+      // settings reader says so in one WARN line once the agent goes on.
+      if (Boolean.FALSE.equals(bool(setting(parsed, "meshprobe.enabled", "true")))) {
         return;
       }
       String skip = attached ? null : skipReason(parsed);
@@ -79,17 +81,23 @@ public final class MeshProbeAgent {
       Package p = MeshProbeAgent.class.getPackage();
       String version = p == null ? null : p.getImplementationVersion();
       System.setProperty(INSTALLED, version == null ? "dev" : version);
-      Class<?> starter = Class.forName(STARTER, true, MeshProbeAgent.class.getClassLoader());
-      starter.getMethod("start", Instrumentation.class, boolean.class).invoke(null, inst, attached);
+      try {
+        Class<?> starter = Class.forName(STARTER, true, MeshProbeAgent.class.getClassLoader());
+        starter.getMethod("start", Instrumentation.class, boolean.class).invoke(null, inst, attached);
+      } catch (Throwable t) {
+        // Not running: the Spring starter must not leave the wait and the quit to an agent that is not there.
+        System.clearProperty(INSTALLED);
+        throw t;
+      }
     } catch (Throwable t) {
       Throwable cause = t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null ? t.getCause() : t;
-      System.err.println("mesh-probe: agent not started, the app runs without it: " + cause);
+      System.err.println("mesh-probe: agent not started, the app runs without it: " + shortly(cause));
     }
   }
 
   /**
    * Parses {@code key=value;key=value}. Keys without the {@code meshprobe.} prefix get it. Blank parts are
-   * ignored; a part without {@code =} is an error (reported in one line, the agent does not start).
+   * ignored; a part without {@code =} is one WARN line and is ignored too (settings degrade per key).
    */
   static Map<String, String> parseArgs(String args) {
     Map<String, String> map = new LinkedHashMap<String, String>();
@@ -103,7 +111,8 @@ public final class MeshProbeAgent {
       }
       int eq = item.indexOf('=');
       if (eq <= 0) {
-        throw new IllegalArgumentException("agent argument '" + item + "' is not key=value (separate pairs with ';')");
+        System.err.println("mesh-probe: agent argument '" + item + "' is not key=value (separate pairs with ';'); ignored");
+        continue;
       }
       String key = item.substring(0, eq).trim();
       map.put(key.startsWith("meshprobe.") ? key : "meshprobe." + key, item.substring(eq + 1).trim());
@@ -123,15 +132,37 @@ public final class MeshProbeAgent {
     return v == null || v.trim().isEmpty() ? def : v.trim();
   }
 
-  private static boolean isTrue(String v) {
-    String s = v.toLowerCase(Locale.ROOT);
-    return !(s.equals("false") || s.equals("no") || s.equals("off") || s.equals("0"));
+  /**
+   * The JDK-only twin of the library's {@code Settings.parseBool} (premain links no library class): {@code true|yes|on|1}
+   * or {@code false|no|off|0} in any case, {@code null} for anything else. A test holds the two to the same answers.
+   */
+  static Boolean bool(String v) {
+    String s = v.trim().toLowerCase(Locale.ROOT);
+    if (s.equals("true") || s.equals("yes") || s.equals("on") || s.equals("1")) {
+      return Boolean.TRUE;
+    }
+    if (s.equals("false") || s.equals("no") || s.equals("off") || s.equals("0")) {
+      return Boolean.FALSE;
+    }
+    return null;
+  }
+
+  /** One short line for any failure, an OutOfMemoryError included: its class and message, never a stack trace. */
+  private static String shortly(Throwable t) {
+    try {
+      return String.valueOf(t);
+    } catch (Throwable e) {
+      return t.getClass().getName();
+    }
   }
 
   /**
    * Why this JVM is not an app the agent should help, or {@code null} if it is. The rules, in order:
    *
    * <ol>
+   *   <li>the command is the agent's own CLI ({@code java -jar mesh-probe-agent.jar doctor}, or a main class under
+   *       {@code io.meshprobe.agent.cli.}): skip, always. A diagnosis run through {@code kubectl exec} must neither wait
+   *       for the proxy nor quit it;
    *   <li>{@code meshprobe.agent.exclude-main} matches the command: skip;
    *   <li>{@code meshprobe.agent.include-main} is set: go on only if it matches the command;
    *   <li>{@code jdk.module.main} is set and starts with {@code jdk.} or {@code java.}: a JDK tool, skip;
@@ -148,6 +179,9 @@ public final class MeshProbeAgent {
     String command = System.getProperty("sun.java.command", "").trim();
     int space = command.indexOf(' ');
     String main = space < 0 ? command : command.substring(0, space);
+    if (isOwnCli(main)) {
+      return "the mesh-probe agent's own CLI";
+    }
     String exclude = setting(args, "meshprobe.agent.exclude-main", "");
     if (!exclude.isEmpty() && matchesAny(exclude, main)) {
       return "main '" + main + "' matches meshprobe.agent.exclude-main";
@@ -174,6 +208,26 @@ public final class MeshProbeAgent {
       }
     }
     return null;
+  }
+
+  /** The agent's own jar run with {@code java -jar}, or one of its classes as the main class. */
+  static boolean isOwnCli(String main) {
+    if (main.startsWith("io.meshprobe.agent.cli.")) {
+      return true;
+    }
+    if (!main.endsWith(".jar")) {
+      return false;
+    }
+    try {
+      java.security.CodeSource source = MeshProbeAgent.class.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        return false;
+      }
+      java.io.File own = new java.io.File(source.getLocation().toURI());
+      return own.isFile() && own.getCanonicalFile().equals(new java.io.File(main).getCanonicalFile());
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   private static boolean matchesAny(String patterns, String main) {

@@ -1,8 +1,8 @@
 package io.meshprobe.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshprobe.internal.Settings;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,25 @@ class MeshProbeAgentTest {
     assertThat(MeshProbeAgent.parseArgs("wait.mode=gate; meshprobe.quit=never ;;log.level = debug"))
         .containsExactly(Map.entry("meshprobe.wait.mode", "gate"), Map.entry("meshprobe.quit", "never"), Map.entry("meshprobe.log.level", "debug"));
     assertThat(MeshProbeAgent.parseArgs(null)).isEmpty();
-    assertThatThrownBy(() -> MeshProbeAgent.parseArgs("gate")).hasMessageContaining("not key=value");
+    // A part that is not key=value is one line on stderr and is skipped: the other settings still count.
+    assertThat(MeshProbeAgent.parseArgs("gate;quit=never")).containsExactly(Map.entry("meshprobe.quit", "never"));
+  }
+
+  @Test
+  void premainsBooleanRuleIsTheLibrarysRule() {
+    for (String v : new String[] {"true", "TRUE", " yes ", "On", "1", "false", "No", "OFF", "0", "", "maybe", "2", "enabled", "tru"}) {
+      assertThat(MeshProbeAgent.bool(v)).as("'%s'", v).isEqualTo(Settings.parseBool(v));
+    }
+  }
+
+  @Test
+  void theAgentsOwnCliIsSkipped() {
+    System.clearProperty("jdk.module.main");
+    System.setProperty("sun.java.command", "io.meshprobe.agent.cli.MeshProbeCli doctor");
+    assertThat(MeshProbeAgent.skipReason(Map.of())).isEqualTo("the mesh-probe agent's own CLI");
+    // include-main cannot bring it back: a diagnosis must neither wait for nor quit the proxy
+    assertThat(MeshProbeAgent.skipReason(Map.of("meshprobe.agent.include-main", "*"))).isNotNull();
+    assertThat(MeshProbeAgent.isOwnCli("/app/orders.jar")).isFalse();
   }
 
   @Test

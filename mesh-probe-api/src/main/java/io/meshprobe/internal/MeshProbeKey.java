@@ -43,7 +43,27 @@ public enum MeshProbeKey {
   PORTS(
       "meshprobe.ports",
       "",
-      "The app's inbound ports for the status port table, comma-separated. Empty: the ports the JVM listens on (from the agent), else the proxy's non-proxy inbound ports.");
+      "The app's inbound ports for the status port table, comma-separated. Empty: the ports the JVM listens on (from the agent), else the proxy's non-proxy inbound ports."),
+  QUIT(
+      "meshprobe.quit",
+      "auto",
+      "Agent and Spring starter: when to ask the proxy to quit as the JVM ends. auto: when the app ends on its own, not on SIGTERM/SIGINT/SIGHUP, never in a long-running service, only in the JVM that owns the quit (see meshprobe.quit.owner). always, never."),
+  QUIT_ON_FAILURE("meshprobe.quit.on-failure", "true", "Agent and Spring starter: false sends no quit when the app failed (Jobs with restartPolicy: OnFailure, whose restarted app needs the proxy)."),
+  QUIT_OWNER(
+      "meshprobe.quit.owner",
+      "auto",
+      "Whether this JVM may quit the pod's proxy with meshprobe.quit=auto. auto: in Kubernetes only the container's main process tree (PID 1 or what it started), never a JVM entered later by kubectl exec or an exec probe; outside Kubernetes every JVM. true or false decide it for this JVM."),
+  WORKLOAD(
+      "meshprobe.workload",
+      "auto",
+      "What the pod runs, for meshprobe.quit=auto: job (quit when the work is over), service (never quit: a long-running service is restarted, not completed) or auto (from the pod labels in meshprobe.podinfo.dir: job-name means a Job; pod-template-hash or controller-revision-hash a Deployment, StatefulSet or DaemonSet)."),
+  QUIT_HOOKS_TIMEOUT("meshprobe.quit.hooks-timeout", "10s", "Agent: how long the quit waits for the app's other shutdown hooks."),
+  WAIT_MODE(
+      "meshprobe.wait.mode",
+      "block",
+      "Agent: block (premain returns once the proxy is ready, there is none, or the wait times out), gate (premain returns at once; outbound connects wait) or off. The Spring starter also knows parallel."),
+  AGENT_METRICS("meshprobe.agent.metrics", "true", "Agent: meters in every Micrometer registry the app creates."),
+  AGENT_JMX("meshprobe.agent.jmx", "true", "Agent: the MXBean io.meshprobe:type=MeshProbe.");
 
   private final String key;
   private final String defaultValue;

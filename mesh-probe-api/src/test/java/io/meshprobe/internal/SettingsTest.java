@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,19 +43,45 @@ class SettingsTest {
   }
 
   @Test
-  void badValuesNameTheKeyAndTheValue() {
-    Settings s =
-        new Settings(
-            Settings.Source.of(
-                Collections.singletonMap("meshprobe.enabled", "maybe"),
-                Collections.singletonMap("MESHPROBE_QUIT_TIMEOUT", "soon")));
-    assertThatThrownBy(() -> s.bool(MeshProbeKey.ENABLED))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("meshprobe.enabled must be true or false, but was 'maybe'");
-    assertThatThrownBy(() -> s.duration(MeshProbeKey.QUIT_TIMEOUT))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("meshprobe.quit.timeout")
-        .hasMessageContaining("'soon'");
+  void aBadValueIsOneWarningNamingTheKeyTheValueAndTheDefaultAndTheDefaultApplies() {
+    Map<String, String> props = new HashMap<>();
+    props.put("meshprobe.enabled", "maybe");
+    props.put("meshprobe.mesh", "consul");
+    props.put("meshprobe.http.max-body", "0");
+    Map<String, String> env = new HashMap<>();
+    env.put("MESHPROBE_QUIT_TIMEOUT", "soon");
+    env.put("MESHPROBE_WAIT_TIMEOUT", "banana");
+    env.put("MESHPROBE_WAIT_INTERVAL", "0s");
+    List<String> warnings = new ArrayList<>();
+    Settings s = new Settings(Settings.Source.of(props, env), warnings::add);
+
+    assertThat(s.bool(MeshProbeKey.ENABLED)).isTrue();
+    assertThat(s.duration(MeshProbeKey.QUIT_TIMEOUT)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.duration(MeshProbeKey.WAIT_TIMEOUT)).isEqualTo(Duration.ofSeconds(60));
+    assertThat(s.positiveDuration(MeshProbeKey.WAIT_INTERVAL)).isEqualTo(Duration.ofMillis(8));
+    assertThat(s.positiveBytes(MeshProbeKey.HTTP_MAX_BODY)).isEqualTo(64L << 20);
+    assertThat(s.choice(MeshProbeKey.MESH, "auto", "istio", "linkerd")).isEqualTo("auto");
+    assertThat(warnings)
+        .containsExactly(
+            "meshprobe.enabled='maybe' is not true or false; using the default true",
+            "MESHPROBE_QUIT_TIMEOUT (meshprobe.quit.timeout)='soon' is not a duration such as 500ms, 5s or 2m; using the default 2s",
+            "MESHPROBE_WAIT_TIMEOUT (meshprobe.wait.timeout)='banana' is not a duration such as 500ms, 5s or 2m; using the default 60s",
+            "MESHPROBE_WAIT_INTERVAL (meshprobe.wait.interval)='0s' is not a duration above zero; using the default 8ms",
+            "meshprobe.http.max-body='0' is not a size above zero; using the default 64MiB",
+            "meshprobe.mesh='consul' is not one of auto, istio or linkerd; using the default auto");
+  }
+
+  @Test
+  void theBooleanRuleKnowsFourWordsEachWay() {
+    for (String t : new String[] {"true", "YES", "on", "1", " True "}) {
+      assertThat(Settings.parseBool(t)).as(t).isTrue();
+    }
+    for (String f : new String[] {"false", "No", "OFF", "0"}) {
+      assertThat(Settings.parseBool(f)).as(f).isFalse();
+    }
+    for (String x : new String[] {"", "maybe", "2", "enabled"}) {
+      assertThat(Settings.parseBool(x)).as(x).isNull();
+    }
   }
 
   @Test

@@ -1,12 +1,15 @@
 package io.meshprobe.agent.internal;
 
-import io.meshprobe.internal.Durations;
+import io.meshprobe.QuitRule;
+import io.meshprobe.internal.MeshProbeKey;
+import io.meshprobe.internal.Settings;
 import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The agent's own keys (the library's {@code meshprobe.*} keys apply as well). Same resolution as the library:
- * agent argument (already a system property by now), system property, environment variable {@code MESHPROBE_*},
+ * The agent's own keys (the library's {@code meshprobe.*} keys apply as well), all in the library's key list
+ * ({@code MeshProbeKey}) and read through its one settings reader: agent argument (already a system property by now),
+ * system property, environment variable {@code MESHPROBE_*}, default; an invalid value is one WARN line and its
  * default.
  *
  * <table>
@@ -15,8 +18,11 @@ import java.util.Locale;
  *       proxy is ready, there is none, or the wait times out. {@code gate}: premain returns at once; outbound
  *       non-loopback connects wait for the proxy. {@code off}: no start-up wait.</td></tr>
  *   <tr><td>{@code meshprobe.quit}</td><td>{@code auto}</td><td>{@code auto}: quit the proxy when the JVM ends on
- *       its own (main returned, {@code System.exit}), not on SIGTERM/SIGINT/SIGHUP. {@code always},
- *       {@code never}.</td></tr>
+ *       its own (main returned, {@code System.exit}), not on SIGTERM/SIGINT/SIGHUP, only in the JVM that owns the
+ *       pod's quit and never in a long-running service: the rule is the library's {@code io.meshprobe.QuitRule}.
+ *       {@code always}, {@code never}.</td></tr>
+ *   <tr><td>{@code meshprobe.quit.owner}, {@code meshprobe.workload}</td><td>{@code auto}</td><td>Facts for that
+ *       rule; see the README.</td></tr>
  *   <tr><td>{@code meshprobe.quit.on-failure}</td><td>{@code true}</td><td>{@code false}: no quit when the exit
  *       code is not 0 (Jobs with {@code restartPolicy: OnFailure}).</td></tr>
  *   <tr><td>{@code meshprobe.quit.hooks-timeout}</td><td>{@code 10s}</td><td>How long the quit waits for the
@@ -38,14 +44,8 @@ final class AgentConfig {
     OFF
   }
 
-  enum QuitPolicy {
-    AUTO,
-    ALWAYS,
-    NEVER
-  }
-
   final WaitMode waitMode;
-  final QuitPolicy quit;
+  final QuitRule.Policy quit;
   final boolean quitOnFailure;
   final Duration hooksTimeout;
   final boolean metrics;
@@ -54,47 +54,32 @@ final class AgentConfig {
   final boolean meshNone;
   final boolean enabled;
 
-  private AgentConfig() {
-    waitMode = WaitMode.valueOf(choice("meshprobe.wait.mode", "block", "block", "gate", "off"));
-    quit = QuitPolicy.valueOf(choice("meshprobe.quit", "auto", "auto", "always", "never"));
-    quitOnFailure = bool("meshprobe.quit.on-failure", true);
-    hooksTimeout = Durations.parse("meshprobe.quit.hooks-timeout", get("meshprobe.quit.hooks-timeout", "10s"));
-    metrics = bool("meshprobe.agent.metrics", true);
-    jmx = bool("meshprobe.agent.jmx", true);
-    meshNone = get("meshprobe.mesh", "auto").equalsIgnoreCase("none");
-    enabled = bool("meshprobe.enabled", true);
+  /**
+   * Read through the library's one settings reader: a value that does not parse is one WARN line naming the key, the
+   * value and the default, and only that key falls back to its default.
+   */
+  private AgentConfig(Settings s) {
+    waitMode = WaitMode.valueOf(s.choice(MeshProbeKey.WAIT_MODE, "block", "gate", "off").toUpperCase(Locale.ROOT));
+    quit = QuitRule.Policy.valueOf(s.choice(MeshProbeKey.QUIT, "auto", "always", "never").toUpperCase(Locale.ROOT));
+    quitOnFailure = s.bool(MeshProbeKey.QUIT_ON_FAILURE);
+    hooksTimeout = s.duration(MeshProbeKey.QUIT_HOOKS_TIMEOUT);
+    metrics = s.bool(MeshProbeKey.AGENT_METRICS);
+    jmx = s.bool(MeshProbeKey.AGENT_JMX);
+    meshNone = s.string(MeshProbeKey.MESH).equalsIgnoreCase("none");
+    enabled = s.bool(MeshProbeKey.ENABLED);
   }
 
   static AgentConfig read() {
-    return new AgentConfig();
+    return read(Settings.Source.SYSTEM);
   }
 
+  static AgentConfig read(Settings.Source source) {
+    return new AgentConfig(new Settings(source));
+  }
+
+  /** The raw value of {@code key} (system property, then {@code MESHPROBE_*}), or {@code def}; same lookup as the library. */
   static String get(String key, String def) {
-    String v = System.getProperty(key);
-    if (v == null || v.trim().isEmpty()) {
-      v = System.getenv(key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
-    }
-    return v == null || v.trim().isEmpty() ? def : v.trim();
-  }
-
-  private static boolean bool(String key, boolean def) {
-    String v = get(key, Boolean.toString(def)).toLowerCase(Locale.ROOT);
-    if (v.equals("true") || v.equals("yes") || v.equals("on") || v.equals("1")) {
-      return true;
-    }
-    if (v.equals("false") || v.equals("no") || v.equals("off") || v.equals("0")) {
-      return false;
-    }
-    throw new IllegalArgumentException(key + " must be true or false, but was '" + v + "'");
-  }
-
-  private static String choice(String key, String def, String... allowed) {
-    String v = get(key, def).toLowerCase(Locale.ROOT);
-    for (String a : allowed) {
-      if (a.equals(v)) {
-        return v.toUpperCase(Locale.ROOT);
-      }
-    }
-    throw new IllegalArgumentException(key + " must be one of " + String.join(", ", allowed) + ", but was '" + v + "'");
+    String v = new Settings(Settings.Source.SYSTEM).raw(key);
+    return v == null ? def : v;
   }
 }

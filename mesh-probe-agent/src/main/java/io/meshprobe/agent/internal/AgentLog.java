@@ -63,9 +63,18 @@ public final class AgentLog {
     print(DEBUG, message);
   }
 
+  /** A line at level {@code at}. Never throws: under memory pressure a line that cannot be built or printed is dropped. */
+  static void log(int at, String message) {
+    print(at, message);
+  }
+
   private static void print(int at, String message) {
-    if (level >= at) {
-      System.err.println(message.startsWith("mesh-probe: ") ? message : "mesh-probe: " + message);
+    try {
+      if (level >= at) {
+        System.err.println(message.startsWith("mesh-probe: ") ? message : "mesh-probe: " + message);
+      }
+    } catch (Throwable dropped) {
+      // OutOfMemoryError while concatenating or printing: stay quiet
     }
   }
 }

@@ -3,11 +3,14 @@ package io.meshprobe.agent.internal;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeException;
+import io.meshprobe.MeshProbeListener;
+import io.meshprobe.QuitRule;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.internal.Log;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 import javax.management.ObjectName;
@@ -18,10 +21,11 @@ import javax.management.ObjectName;
  *
  * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
  * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
- * detection thread. Once a proxy is known: the quit hook, the shutdown-hook map and the main thread's
- * crash watch are set up right away (a job may end at once); the exit-status patch (only for
- * {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}, JMX on
- * {@code mesh-probe-init}; without a mesh, none of it.
+ * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
+ * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
+ * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
+ * detected: the shutdown-hook map; once the verdict is in: JMX on {@code mesh-probe-init}. Without a mesh decided in
+ * premain ({@code NoMeshShortcut}), none of it.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -42,6 +46,8 @@ public final class AgentStarter {
 
   /** Starts the agent; {@code attached} when loaded into a running JVM (no start-up wait then). */
   public static void start(Instrumentation inst, boolean attached) throws Exception {
+    // First: the settings reader's warnings (a bad value, one line each) must reach stderr, not java.util.logging.
+    Log.redirect(LOG_SINK);
     AgentConfig config = AgentConfig.read();
     if (config.meshNone) {
       AgentLog.debug("meshprobe.mesh=none: nothing to wait for or quit");
@@ -67,7 +73,7 @@ public final class AgentStarter {
   static MeshProbe newProbe(AgentConfig config) {
     Log.redirect(LOG_SINK);
     MeshProbe.Builder builder = MeshProbe.builder();
-    if (config.quit == AgentConfig.QuitPolicy.NEVER) {
+    if (config.quit == QuitRule.Policy.NEVER) {
       builder.quitPreflight(false);
     }
     return builder.build();
@@ -126,6 +132,7 @@ public final class AgentStarter {
       state.metrics = bridge;
       patcher.enableMetrics(bridge);
     }
+    installQuit();
     AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
     switch (mode) {
       case BLOCK:
@@ -201,18 +208,9 @@ public final class AgentStarter {
     if (!d.type().hasSidecar()) {
       return; // no mesh, or ambient: nothing to quit, nothing more to set up
     }
-    if (config.quit != AgentConfig.QuitPolicy.NEVER) {
-      // On premain's path (a few ms), so that even a job that ends at once is covered.
-      QuitOnExit quit = new QuitOnExit(state, config, exit);
-      try {
-        Runtime.getRuntime().addShutdownHook(new Thread(quit, "mesh-probe-quit"));
-      } catch (IllegalStateException shuttingDown) {
-        return;
-      }
-      quit.hooks(ShutdownHooks.capture(inst));
-      if (config.quit == AgentConfig.QuitPolicy.AUTO || !config.quitOnFailure) {
-        watchExit();
-      }
+    if (notOwner != null) {
+      // Said once, and only where there is a proxy the JVM could have quit.
+      AgentLog.info("this JVM does not quit the " + d.mesh() + " proxy: " + notOwner);
     }
     background(
         "mesh-probe-init",
@@ -222,9 +220,68 @@ public final class AgentStarter {
             if (config.jmx) {
               registerMBean();
             }
-            ListeningPorts.read();
+            int[] ports = ListeningPorts.read();
+            QuitOnExit q = quit;
+            if (q != null) {
+              q.listening(ports);
+            }
           }
         });
+  }
+
+  /** Set when this JVM may quit the proxy: the hook, for facts learned later (listening ports). */
+  private volatile QuitOnExit quit;
+  /** Why this JVM never quits the proxy with {@code meshprobe.quit=auto}, or {@code null}. */
+  private volatile String notOwner;
+
+  /**
+   * The quit hook, from premain on and in every wait mode (before a block-mode wait, before the gate opens), so that
+   * a JVM that ends at any moment is covered: a Job whose {@code main} returns before the proxy is ready still gets
+   * its quit. Cheap: the facts known at start (a few small {@code /proc} and Downward API reads), a {@code Thread}
+   * object and the main thread's crash watch. Whether the end calls for a quit is decided by
+   * the hook at shutdown ({@link QuitOnExit}); a JVM that can never quit (not the owner of the pod's quit, a
+   * long-running service, {@code meshprobe.quit=never}) gets no hook at all.
+   */
+  private void installQuit() {
+    if (config.quit == QuitRule.Policy.NEVER) {
+      return;
+    }
+    QuitRule.Facts facts = QuitRule.facts(probe).build();
+    if (config.quit == QuitRule.Policy.AUTO) {
+      if (!facts.owner()) {
+        notOwner = facts.ownerReason() + " (meshprobe.quit.owner=true or meshprobe.quit=always overrides)";
+        AgentLog.debug("not the quit owner: " + facts.ownerReason());
+        return;
+      }
+      AgentLog.debug("quit owner: " + facts.ownerReason() + "; workload " + facts.workload() + " (" + facts.workloadSource() + ")");
+      if (facts.workload() == QuitRule.Workload.SERVICE) {
+        AgentLog.debug("no quit hook: " + QuitRule.decide(facts).reason());
+        return;
+      }
+    }
+    final QuitOnExit q = new QuitOnExit(state, config, exit, facts);
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(q, "mesh-probe-quit"));
+    } catch (IllegalStateException shuttingDown) {
+      return;
+    }
+    quit = q;
+    // The other hooks' map is grabbed once a sidecar is known (reading it opens java.lang to the agent, which a JVM
+    // with no proxy to quit does not need); a JVM that ends before the verdict quits without waiting for them.
+    probe.addListener(
+        new MeshProbeListener() {
+          private final AtomicBoolean captured = new AtomicBoolean();
+
+          @Override
+          public void onDetected(Detection d) {
+            if (d.type().hasSidecar() && captured.compareAndSet(false, true)) {
+              q.hooks(ShutdownHooks.capture(inst));
+            }
+          }
+        });
+    if (config.quit == QuitRule.Policy.AUTO || !config.quitOnFailure) {
+      watchExit();
+    }
   }
 
   /**
@@ -273,7 +330,7 @@ public final class AgentStarter {
     daemon(name, r).start();
   }
 
-  private static Thread daemon(String name, final Runnable r) {
+  static Thread daemon(String name, final Runnable r) {
     Thread t =
         new Thread(
             new Runnable() {
@@ -282,7 +339,12 @@ public final class AgentStarter {
                 try {
                   r.run();
                 } catch (Throwable e) {
-                  AgentLog.warn(Thread.currentThread().getName() + " failed: " + e);
+                  // One short line, never a stack trace; an OutOfMemoryError is the app's to report, not ours.
+                  if (e instanceof VirtualMachineError) {
+                    AgentLog.log(AgentLog.DEBUG, "a thread of the agent stopped: " + e.getClass().getSimpleName());
+                  } else {
+                    QuitOnExit.quiet(Thread.currentThread().getName() + " failed: ", e);
+                  }
                 }
               }
             },

@@ -55,6 +55,11 @@ final class ExitWatch implements Function<Object, Object> {
         });
   }
 
+  /** Whether the main thread died of an uncaught exception: the app failed before its {@code main} was through. */
+  boolean mainThrew() {
+    return mainThrew;
+  }
+
   void installed() {
     installed = true;
   }

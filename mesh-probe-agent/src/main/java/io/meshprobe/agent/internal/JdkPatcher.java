@@ -118,7 +118,8 @@ final class JdkPatcher implements ClassFileTransformer {
         return patch(className, bytes, METER_REGISTRY);
       }
     } catch (Throwable t) {
-      AgentLog.warn("could not patch " + className.replace('/', '.') + ": " + t);
+      // Out of memory (or another VM error): the app will say so itself; the agent stays quiet (debug line only).
+      AgentLog.log(t instanceof VirtualMachineError ? AgentLog.DEBUG : AgentLog.WARN, "could not patch " + className.replace('/', '.') + ": " + t);
     }
     return null;
   }

@@ -1,49 +1,72 @@
 package io.meshprobe.agent.internal;
 
+import io.meshprobe.Detection;
 import io.meshprobe.QuitResult;
+import io.meshprobe.QuitRule;
 import io.meshprobe.internal.Durations;
 import java.util.List;
 
 /**
- * The agent's shutdown hook ({@code mesh-probe-quit}): decides whether the JVM's end calls for a quit, waits for
- * every other application shutdown hook (bounded by {@code meshprobe.quit.hooks-timeout}), then asks the proxy
- * to quit (bounded by {@code meshprobe.quit.timeout}). It never calls {@code exit} or {@code halt}, so the exit
- * code is the app's.
+ * The agent's shutdown hook ({@code mesh-probe-quit}), registered from premain on in every wait mode, so that a JVM
+ * ending at any moment (a Job whose {@code main} returns before the proxy is ready) is covered. At shutdown it
+ * gathers the facts of this end (signal, exit status, a crash of {@code main}, listening ports) on top of the facts
+ * known at start (policy, ownership, workload), lets the library's one rule ({@link QuitRule}) decide, waits for every
+ * other application shutdown hook (bounded by {@code meshprobe.quit.hooks-timeout}), then asks the proxy to quit
+ * (bounded by {@code meshprobe.quit.timeout}). It never calls {@code exit} or {@code halt}, so the exit code is the
+ * app's.
  */
 final class QuitOnExit implements Runnable {
   private final AgentState state;
-  private final AgentConfig config;
   private final ExitWatch exit;
+  private final QuitRule.Facts atStart;
+  private final AgentConfig config;
   private volatile ShutdownHooks hooks;
+  /** Whether this JVM was ever seen listening on a TCP port (a server). */
+  private volatile boolean served;
 
-  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit) {
+  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit, QuitRule.Facts atStart) {
     this.state = state;
     this.config = config;
     this.exit = exit;
+    this.atStart = atStart;
   }
 
   void hooks(ShutdownHooks hooks) {
     this.hooks = hooks;
   }
 
-  /** Why there is no quit for this end of the JVM, or {@code null} to quit. */
-  String skipReason() {
+  /** Records a read of this JVM's listening ports. */
+  void listening(int[] ports) {
+    if (ports.length > 0) {
+      served = true;
+    }
+  }
+
+  /** The facts of this end of the JVM, for the rule. */
+  QuitRule.Facts facts() {
     exit.inferFromThreads();
     String signal = exit.signal();
-    if (config.quit == AgentConfig.QuitPolicy.AUTO && signal != null) {
-      return "the JVM ends on " + signal + " (the pod is going away; the kubelet stops the proxy)";
+    Integer code = exit.exitCode();
+    QuitRule.Facts.Builder f =
+        atStart.toBuilder()
+            .signal(signal == null ? null : signal.substring(3))
+            .failed(code == null ? null : code != 0)
+            .startupFailed(exit.mainThrew());
+    // Whether the app serves matters only when it crashed and the workload is not known: read the ports then only.
+    if (exit.mainThrew() && atStart.workload() == QuitRule.Workload.UNKNOWN && !served) {
+      listening(ListeningPorts.read());
     }
-    if (!config.quitOnFailure) {
-      Integer code = exit.exitCode();
-      if (code == null) {
-        return "System.exit was called before the exit-status watch was in place, so the code is unknown, and"
-            + " meshprobe.quit.on-failure=false (the app may be restarted and needs the proxy)";
-      }
-      if (code != 0) {
-        return "exit code " + code + " and meshprobe.quit.on-failure=false (the app may be restarted and needs the proxy)";
-      }
+    return f.serves(served).build();
+  }
+
+  /** Why there is no quit for this end of the JVM, or {@code null} to quit. */
+  String skipReason() {
+    Detection d = state.detection();
+    if (d != null && !d.type().hasSidecar()) {
+      return "no sidecar proxy to quit (" + d.mesh() + ")";
     }
-    return null;
+    QuitRule.Decision decision = QuitRule.decide(facts());
+    return decision.quit() ? null : decision.reason();
   }
 
   @Override
@@ -76,7 +99,16 @@ final class QuitOnExit implements Runnable {
           break;
       }
     } catch (Throwable t) {
-      AgentLog.warn("quit failed: " + t);
+      quiet("quit failed: ", t);
+    }
+  }
+
+  /** One short line, never a stack trace; under memory pressure even the line may be dropped. */
+  static void quiet(String prefix, Throwable t) {
+    try {
+      AgentLog.warn(prefix + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+    } catch (Throwable ignored) {
+      // out of memory even for one line
     }
   }
 }

@@ -52,6 +52,15 @@ public final class AgentTestApp {
         case "meters" -> meters();
         case "expose" -> expose();
         case "exit" -> System.exit(Integer.parseInt(v));
+        case "installed" -> System.out.println("installed=" + System.getProperty("meshprobe.agent.installed"));
+        case "await-file" -> {
+          // The test's signal to end: this app is a Job whose work ends when the file appears.
+          System.out.println("awaiting " + v);
+          java.nio.file.Path file = java.nio.file.Paths.get(v);
+          while (!java.nio.file.Files.exists(file)) {
+            Thread.sleep(10);
+          }
+        }
         case "throw" -> throw new IllegalStateException("app failed");
         case "wait" -> {
           System.out.println("waiting");

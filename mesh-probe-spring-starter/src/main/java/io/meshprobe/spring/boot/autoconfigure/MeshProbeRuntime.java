@@ -3,6 +3,7 @@ package io.meshprobe.spring.boot.autoconfigure;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.ProxyNotReadyException;
 import io.meshprobe.QuitResult;
+import io.meshprobe.QuitRule;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +61,8 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
 
   private final MeshProbe probe;
   private final boolean holdReadiness;
-  private final QuitRule.Facts facts;
+  /** Facts for the library's quit rule, completed by events; guarded by itself. */
+  private final QuitRule.Facts.Builder facts;
 
   private @Nullable ApplicationContext context;
   private volatile boolean quitPending;
@@ -70,7 +72,7 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   /** Done when the proxy is ready, or there is none, or the wait timed out and fails open: readiness may be accepted. */
   private final CompletableFuture<@Nullable Void> settled = new CompletableFuture<>();
 
-  MeshProbeRuntime(MeshProbe probe, @Nullable ApplicationContext context, boolean holdReadiness, QuitRule.Facts facts) {
+  MeshProbeRuntime(MeshProbe probe, @Nullable ApplicationContext context, boolean holdReadiness, QuitRule.Facts.Builder facts) {
     this.probe = probe;
     this.context = context;
     this.holdReadiness = holdReadiness;
@@ -79,17 +81,18 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
 
   /** A runtime for a context not started by SpringApplication: no wait, no readiness hold, no quit. */
   static MeshProbeRuntime detached(MeshProbe probe) {
-    QuitRule.Facts facts = new QuitRule.Facts();
-    facts.policy = QuitPolicy.NEVER;
-    return new MeshProbeRuntime(probe, null, false, facts);
+    return new MeshProbeRuntime(probe, null, false, QuitRule.Facts.builder().policy(QuitRule.Policy.NEVER));
   }
 
   MeshProbe probe() {
     return probe;
   }
 
+  /** The facts as known now. */
   QuitRule.Facts facts() {
-    return facts;
+    synchronized (facts) {
+      return facts.build();
+    }
   }
 
   boolean quitPending() {
@@ -176,10 +179,14 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
         holdReadiness();
       }
     } else if (event instanceof ApplicationFailedEvent) {
-      facts.failed = true;
+      synchronized (facts) {
+        facts.startupFailed(true);
+      }
     } else if (event instanceof ExitCodeEvent exit) {
       if (exit.getExitCode() != 0) {
-        facts.failed = true;
+        synchronized (facts) {
+          facts.failed(true);
+        }
       }
     } else if (event instanceof ContextRefreshedEvent refreshed) {
       if (refreshed.getApplicationContext() == context && !started) {
@@ -232,15 +239,17 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   /** The shutdown handler: decide, quit if so, release the probe. Never throws, never changes the exit code. */
   void onJvmShutdown() {
     try {
-      facts.signal = TerminationSignals.received();
-      facts.signalsObservable = TerminationSignals.observable();
-      QuitRule.Decision decision = QuitRule.decide(facts);
-      if (decision.quit) {
+      QuitRule.Facts known;
+      synchronized (facts) {
+        known = facts.signal(TerminationSignals.received()).signalsObservable(TerminationSignals.observable()).build();
+      }
+      QuitRule.Decision decision = QuitRule.decide(known);
+      if (decision.quit()) {
         QuitResult result = probe.quitProxy();
         // Logged here too: JUL (the library's logger) is reset by its own shutdown hook, concurrently with this one.
-        LOG.info("mesh-probe: asked the proxy to quit, " + decision.reason + ": " + result.outcome() + ", " + result.message());
+        LOG.info("mesh-probe: asked the proxy to quit, " + decision.reason() + ": " + result.outcome() + ", " + result.message());
       } else {
-        LOG.info("mesh-probe: not quitting the proxy, " + decision.reason);
+        LOG.info("mesh-probe: not quitting the proxy, " + decision.reason());
       }
     } catch (RuntimeException e) {
       LOG.warn("mesh-probe: the quit failed: " + e);

@@ -1,16 +1,17 @@
 package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
+import io.meshprobe.QuitRule;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.util.ClassUtils;
 
 /**
  * Waits for the proxy before the application context is refreshed, and arranges the quit. Registered in
@@ -58,14 +59,8 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     boolean agent = MeshProbeRuntime.agentInstalled();
     MeshProbeProperties.WaitMode mode = properties.getWait().getMode();
 
-    QuitRule.Facts facts = new QuitRule.Facts();
-    facts.policy = QuitPolicy.from(environment);
-    facts.agentAttached = agent;
-    facts.testContext = environment.containsProperty(TEST_CONTEXT_MARKER);
-    facts.webApp = isWebApp(context);
-    facts.quitOnFailure = properties.getQuit().isOnFailure();
-
     MeshProbe probe = MeshProbes.create(properties);
+    QuitRule.Facts.Builder facts = quitFacts(probe, environment, context, agent, properties);
     boolean hold = !agent && (mode == MeshProbeProperties.WaitMode.PARALLEL || mode == MeshProbeProperties.WaitMode.GATE);
     MeshProbeRuntime runtime = new MeshProbeRuntime(probe, context, hold, facts);
     // A manually registered singleton is not destroyed with the context: the runtime closes the probe itself.
@@ -73,11 +68,16 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     context.addApplicationListener(runtime);
 
     // Registered before the wait, so that a start-up that fails on the wait still quits a job's proxy.
-    boolean mayQuit = QuitRule.decide(factsAtStart(facts)).quit;
-    if (mayQuit) {
+    QuitRule.Decision atStart = QuitRule.decide(factsAtStart(facts));
+    if (atStart.quit()) {
       TerminationSignals.install();
       runtime.markQuitPending();
       SpringApplication.getShutdownHandlers().add(runtime::onJvmShutdown);
+    } else if (facts.build().policy() == QuitRule.Policy.AUTO && !agent && !facts.build().testContext()) {
+      // A fact of the pod (a service, not the quit's owner): said once, since it is not what the app's config says.
+      LOG.info("mesh-probe: this app never quits the proxy: " + atStart.reason());
+    } else {
+      LOG.debug("mesh-probe: this app never quits the proxy: " + atStart.reason());
     }
 
     if (agent) {
@@ -90,15 +90,42 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     }
   }
 
+  /**
+   * The facts known at start, for the library's one quit rule: the library's own (system properties, environment, pod
+   * labels in the probe's {@code meshprobe.podinfo.dir}, the process tree), then Boot's view of the keys it binds
+   * ({@code application.yml} and friends), and what only Spring knows: the agent, a test context, a web application.
+   */
+  static QuitRule.Facts.Builder quitFacts(
+      MeshProbe probe, ConfigurableEnvironment environment, ApplicationContext context, boolean agent, MeshProbeProperties properties) {
+    QuitRule.Facts.Builder facts = QuitRule.facts(probe);
+    facts.policy(QuitPolicy.from(environment).rule());
+    facts.managedBy(agent ? "the mesh-probe agent" : null);
+    facts.testContext(environment.containsProperty(TEST_CONTEXT_MARKER));
+    facts.serves(isWebApp(context));
+    facts.quitOnFailure(properties.getQuit().isOnFailure());
+    Binder binder = Binder.get(environment);
+    String workload = binder.bind(WORKLOAD, String.class).orElse(null);
+    if (workload != null) {
+      QuitRule.Workload w = QuitRule.Workload.parse(workload);
+      if (w == null) {
+        LOG.warn("mesh-probe: " + WORKLOAD + "='" + workload + "' is not auto, job or service; using the pod labels");
+      } else if (w != QuitRule.Workload.UNKNOWN) {
+        facts.workload(w, WORKLOAD + "=" + workload.trim());
+      }
+    }
+    String owner = binder.bind(OWNER, String.class).orElse(null);
+    if (owner != null && (owner.trim().equalsIgnoreCase("true") || owner.trim().equalsIgnoreCase("false"))) {
+      facts.owner(Boolean.parseBoolean(owner.trim()), OWNER + "=" + owner.trim().toLowerCase(java.util.Locale.ROOT));
+    }
+    return facts;
+  }
+
+  private static final String WORKLOAD = "meshprobe.workload";
+  private static final String OWNER = "meshprobe.quit.owner";
+
   /** The facts known at start: no signal yet, no failure yet; used to skip the handler when it could never quit. */
-  private static QuitRule.Facts factsAtStart(QuitRule.Facts facts) {
-    QuitRule.Facts f = new QuitRule.Facts();
-    f.policy = facts.policy;
-    f.agentAttached = facts.agentAttached;
-    f.testContext = facts.testContext;
-    f.webApp = facts.webApp;
-    f.quitOnFailure = true;
-    return f;
+  private static QuitRule.Facts factsAtStart(QuitRule.Facts.Builder facts) {
+    return facts.build().toBuilder().signal(null).failed(false).startupFailed(false).quitOnFailure(true).build();
   }
 
   private static boolean hasRuntime(ConfigurableApplicationContext context) {
@@ -116,11 +143,24 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
 
   /** Servlet or reactive web context, Boot 3.5 or 4: a long-running service. */
   static boolean isWebApp(ApplicationContext context) {
-    for (Class<?> type : ClassUtils.getAllInterfacesForClassAsSet(context.getClass())) {
+    // By name (web classes may be absent), through super-interfaces too: ServletWebServerApplicationContext reaches
+    // WebApplicationContext only through ConfigurableWebApplicationContext, which ClassUtils' interface set omits.
+    java.util.Deque<Class<?>> todo = new java.util.ArrayDeque<>();
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    todo.add(context.getClass());
+    while (!todo.isEmpty()) {
+      Class<?> type = todo.poll();
+      if (!seen.add(type)) {
+        continue;
+      }
       String name = type.getName();
       if (name.equals("org.springframework.web.context.WebApplicationContext") || name.endsWith(".ReactiveWebApplicationContext")) {
         return true;
       }
+      if (type.getSuperclass() != null) {
+        todo.add(type.getSuperclass());
+      }
+      todo.addAll(java.util.Arrays.asList(type.getInterfaces()));
     }
     return false;
   }

@@ -84,6 +84,27 @@ class ForkedAppTest {
     assertThat(Files.readString(log)).contains("not quitting the proxy, the JVM was stopped by SIGTERM");
   }
 
+  @Test
+  void aWebAppFailingAtStartUpInADeploymentPodSendsNoQuitButInAJobPodItDoes() throws Exception {
+    istio.ready(true);
+    Path podinfo = Files.createDirectories(Path.of("target", "forked-apps", "podinfo-" + System.nanoTime()));
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Files.writeString(podinfo.resolve("labels"), "app=\"orders\"\npod-template-hash=\"7d9f8c\"\n");
+      Process app = fork(ServiceApp.class, "--server.port=" + taken.getLocalPort(), "--server.address=127.0.0.1", "--meshprobe.podinfo.dir=" + podinfo);
+      assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(app.exitValue()).as("the port is taken: start-up fails").isNotZero();
+      assertThat(istio.requests()).doesNotContain("POST /quitquitquit");
+      assertThat(Files.readString(log)).contains("mesh-probe: this app never quits the proxy: a long-running service (pod labels in");
+
+      Files.writeString(podinfo.resolve("labels"), "batch.kubernetes.io/job-name=\"orders-migration\"\njob-name=\"orders-migration\"\n");
+      app = fork(ServiceApp.class, "--server.port=" + taken.getLocalPort(), "--server.address=127.0.0.1", "--meshprobe.podinfo.dir=" + podinfo);
+      assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(app.exitValue()).isNotZero();
+      assertThat(istio.requests()).contains("POST /quitquitquit");
+      assertThat(Files.readString(log)).contains("asked the proxy to quit, the Job's work is over (failed)");
+    }
+  }
+
   private volatile int readyAt = Integer.MAX_VALUE;
 
   private Thread flipReadyAfterThreePolls() {
@@ -107,8 +128,11 @@ class ForkedAppTest {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());
     cmd.add("--fake=" + istio.url());
+    boolean ownPodinfo = Arrays.stream(args).anyMatch(a -> a.startsWith("--meshprobe.podinfo.dir="));
     for (String p : istio.properties()) {
-      cmd.add("--" + p);
+      if (!(ownPodinfo && p.startsWith("meshprobe.podinfo.dir="))) {
+        cmd.add("--" + p);
+      }
     }
     cmd.add("--meshprobe.wait.interval=50ms");
     cmd.addAll(Arrays.asList(args));

@@ -89,7 +89,8 @@ class WebAppIntegrationTest {
 
   @Test
   void aTestContextNeverArmsTheQuit() {
-    assertThat(runtime.facts().testContext).isTrue();
+    assertThat(runtime.facts().testContext()).isTrue();
+    assertThat(runtime.facts().serves()).as("a servlet web server context serves").isTrue();
     assertThat(runtime.quitPending()).isFalse();
   }
 

@@ -646,10 +646,13 @@ public final class Derivation {
                   + (peers.isEmpty() ? "" : "; from " + topNames(peers, 3))
                   + (over
                       ? ": none lately, the plaintext clients may be gone; the next reads tell."
-                      : configured == MtlsMode.STRICT && !contradiction
+                      : configured == MtlsMode.STRICT && !contradiction && recent == null
                           ? ": the configuration is STRICT now, so they came before the switch, unless a port it does not show"
                               + " takes plaintext; the next read tells whether any is recent."
-                          : ": these clients break when the workload switches to STRICT; mesh them (inject the proxy) first.")));
+                          : configured == MtlsMode.STRICT && !contradiction
+                              ? ": the app ports are STRICT, so they reach ports the configuration covers with chains that take"
+                                  + " plaintext (the catch-all for ports without a Service); these clients break when those are STRICT too."
+                              : ": these clients break when the workload switches to STRICT; mesh them (inject the proxy) first.")));
     }
     workloadFindings(workload, mesh, b);
     b.strictReadiness(readiness(e, configured, contradiction, plain, all, recent, peers, unit));
@@ -666,6 +669,14 @@ public final class Derivation {
       return new StrictReadiness(Tristate.NO, why);
     }
     boolean accepting = recent != null ? recent > 0 : plain > 0;
+    if (configured == MtlsMode.STRICT && recent != null && recent > 0) {
+      why.add("the app ports are STRICT, but " + recent + " plaintext " + unit + " since the previous read came through chains that take"
+          + " plaintext (the catch-all for ports without a Service)");
+      if (!peers.isEmpty()) {
+        why.add("plaintext clients: " + topNames(peers, 5));
+      }
+      return new StrictReadiness(Tristate.NO, why);
+    }
     if (configured == MtlsMode.STRICT) {
       why.add("inbound mTLS is already STRICT"
           + (plain > 0 ? " (" + plain + " plaintext " + unit + " were accepted since the proxy started, none of them known to be after the switch)" : ""));

@@ -538,8 +538,7 @@ public final class Derivation {
    * PERMISSIVE, and a STRICT one PERMISSIVE too (listed in {@code contradicted}: the policy is not what is enforced).
    */
   private static MtlsMode portMode(Evidence e, int port, MtlsMode configured, List<Integer> contradicted) {
-    long[] seen = e.observed.get(port);
-    long plain = seen == null ? 0 : seen[1];
+    long plain = accepted(e.linkerdAuthz, e.observed, e.linkerdAcceptedPlain, port);
     if (plain == 0) {
       return configured;
     }
@@ -547,7 +546,8 @@ public final class Derivation {
       return MtlsMode.PERMISSIVE;
     }
     if (configured == MtlsMode.STRICT) {
-      Long recent = recent(plain, e.previous == null ? null : portPlain(e.previous, port));
+      Evidence.Traffic p = e.previous;
+      Long recent = recent(plain, p == null ? null : accepted(e.linkerdAuthz, p.observed, p.accepted, port));
       if (recent == null || recent > 0) {
         contradicted.add(port);
         return MtlsMode.PERMISSIVE;
@@ -586,8 +586,8 @@ public final class Derivation {
    * the clients the counters name; and the answer to "ready for STRICT?".
    *
    * @param plaintextConfigured some inbound chain is configured to take plaintext (plaintext seen contradicts nothing)
-   * @param configStatic the configuration read cannot have changed since the proxy started (Linkerd's env), so
-   *     plaintext counted since then contradicts a STRICT configuration even without a previous read
+   * @param configStatic the configuration read cannot have changed since the proxy started (Linkerd's env): the
+   *     contradiction is decided per port by the caller (plaintext accepted since the start contradicts it), not here
    * @param contradictedPorts ports already found STRICT yet taking plaintext
    */
   private static void mtlsEvidence(
@@ -599,6 +599,14 @@ public final class Derivation {
       List<Integer> contradictedPorts,
       String mesh) {
     long[] total = total(e.observed);
+    long acceptedPlain = 0;
+    if (mesh.equals("linkerd") && e.linkerdAuthz) {
+      for (long n : e.linkerdAcceptedPlain.values()) {
+        acceptedPlain += n;
+      }
+    } else {
+      acceptedPlain = total == null ? 0 : total[1];
+    }
     b.configuredMtls(configured);
     b.observedMtlsShare(share(total));
     Evidence.Traffic previous = e.previous;
@@ -609,9 +617,9 @@ public final class Derivation {
       b.plaintext(plain, recent, previous == null ? null : previous.at);
     }
     boolean contradiction = !contradictedPorts.isEmpty()
-        || (configured == MtlsMode.STRICT && !plaintextConfigured && plain > 0 && (recent != null ? recent > 0 : configStatic));
+        || (!configStatic && configured == MtlsMode.STRICT && !plaintextConfigured && plain > 0 && recent != null && recent > 0);
     MtlsMode workload = configured;
-    if (contradiction || (configured == MtlsMode.UNKNOWN && plain > 0)) {
+    if (contradiction || (configured == MtlsMode.UNKNOWN && acceptedPlain > 0)) {
       workload = MtlsMode.PERMISSIVE;
     }
     b.mtls(workload);
@@ -646,6 +654,9 @@ public final class Derivation {
                   + (peers.isEmpty() ? "" : "; from " + topNames(peers, 3))
                   + (over
                       ? ": none lately, the plaintext clients may be gone; the next reads tell."
+                      : configured == MtlsMode.STRICT && !contradiction && mesh.equals("linkerd") && e.linkerdAuthz
+                          ? ": the policy is STRICT and its authorization counters let none of them through, so these clients"
+                              + " are refused now; mesh them."
                       : configured == MtlsMode.STRICT && !contradiction && recent == null
                           ? ": the configuration is STRICT now, so they came before the switch, unless a port it does not show"
                               + " takes plaintext; the next read tells whether any is recent."
@@ -754,9 +765,17 @@ public final class Derivation {
     return n;
   }
 
-  private static @Nullable Long portPlain(Evidence.Traffic t, int port) {
-    long[] c = t.observed.get(port);
-    return c == null ? 0L : c[1];
+  /**
+   * Plaintext Linkerd accepted on a port: what its authorization counters let through when it has them (2.11+; the
+   * traffic counters count refused connections too), else all plaintext counted (older proxies enforce no policy).
+   */
+  private static long accepted(boolean authz, Map<Integer, long[]> observed, Map<Integer, Long> accepted, int port) {
+    if (authz) {
+      Long n = accepted.get(port);
+      return n == null ? 0 : n;
+    }
+    long[] c = observed.get(port);
+    return c == null ? 0 : c[1];
   }
 
   /** What the counters count: {@code connections}, {@code requests}, or both (Istio's TCP and HTTP families together). */

@@ -69,6 +69,10 @@ public final class Evidence {
   @Nullable String observedFrom;
   /** Plaintext inbound connections or requests per client (and port, where labelled), from the same family. */
   final Map<Peer, Long> plaintextPeers = new LinkedHashMap<>();
+  /** Linkerd's authorization counters were read ({@code inbound_*_authz_allow_total}, proxies since 2.11). */
+  boolean linkerdAuthz;
+  /** Plaintext Linkerd's inbound policy let through, per target port, from those counters. */
+  final Map<Integer, Long> linkerdAcceptedPlain = new TreeMap<>();
   /** The counters of the previous status read of the same proxy, to tell recent plaintext from old; null if none. */
   @Nullable Traffic previous;
 
@@ -151,8 +155,9 @@ public final class Evidence {
     final Instant at;
     final Map<Integer, long[]> observed;
     final Map<Peer, Long> peers;
+    final Map<Integer, Long> accepted;
 
-    Traffic(Instant at, Map<Integer, long[]> observed, Map<Peer, Long> peers) {
+    Traffic(Instant at, Map<Integer, long[]> observed, Map<Peer, Long> peers, Map<Integer, Long> accepted) {
       this.at = at;
       Map<Integer, long[]> copy = new TreeMap<>();
       for (Map.Entry<Integer, long[]> c : observed.entrySet()) {
@@ -160,12 +165,13 @@ public final class Evidence {
       }
       this.observed = copy;
       this.peers = new LinkedHashMap<>(peers);
+      this.accepted = new TreeMap<>(accepted);
     }
   }
 
   /** This evidence's traffic counters, to compare the next read with; {@code null} when no counters were read. */
   public @Nullable Traffic traffic(Instant at) {
-    return observedFrom == null ? null : new Traffic(at, observed, plaintextPeers);
+    return observedFrom == null ? null : new Traffic(at, observed, plaintextPeers, linkerdAcceptedPlain);
   }
 
   /** The previous read's counters (from {@link #traffic}), so the derivation can tell recent plaintext from old. */

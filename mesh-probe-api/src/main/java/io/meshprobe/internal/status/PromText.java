@@ -94,6 +94,9 @@ public final class PromText {
           count(s, family, byFamily, peersByFamily, e);
         }
       }
+      if (traffic && (name.equals("inbound_http_authz_allow_total") || name.equals("inbound_tcp_authz_allow_total"))) {
+        authorized(s, e);
+      }
     }
     // Linkerd: the first family with data (connections, else requests, else authz), as each counts the same traffic.
     // Istio: TCP connections and HTTP requests together: the stats filter counts a port's traffic in one or the other
@@ -185,6 +188,23 @@ public final class PromText {
       Long old = peers.get(peer);
       peers.put(peer, (old == null ? 0 : old) + (long) s.value);
     }
+  }
+
+  /**
+   * linkerd2-proxy (since 2.11) counts what its inbound policy let through: {@code inbound_http_authz_allow_total}
+   * (requests) and {@code inbound_tcp_authz_allow_total} (connections). {@code tcp_open_total} and
+   * {@code request_total} count refused plaintext too, so only these prove plaintext was accepted.
+   */
+  private static void authorized(Sample s, Evidence e) {
+    e.linkerdAuthz = true;
+    int port = port(s.labels.get("target_port"));
+    String tls = s.labels.get("tls");
+    boolean plain = ("no_identity".equals(tls) && !"loopback".equals(s.labels.get("no_tls_reason"))) || "disabled".equals(tls);
+    if (!plain || s.value <= 0 || port == 0) {
+      return;
+    }
+    Long old = e.linkerdAcceptedPlain.get(port);
+    e.linkerdAcceptedPlain.put(port, (old == null ? 0 : old) + (long) s.value);
   }
 
   /** Linkerd labels the default policy: {@code srv_kind="default",srv_name="all-unauthenticated"} or, in 2021, {@code srv_name="default:all-unauthenticated"}. */

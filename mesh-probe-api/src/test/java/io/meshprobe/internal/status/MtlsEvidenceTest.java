@@ -115,6 +115,28 @@ class MtlsEvidenceTest {
   }
 
   /**
+   * linkerd2-proxy counts refused plaintext in tcp_open_total / request_total too; only inbound_*_authz_allow_total
+   * proves it was let through. Evidence built here (no such scrape is recorded): 5 plaintext connections opened on
+   * 8080, authorization counters present with no plaintext allowed, added STRICT env: no contradiction, the clients
+   * were refused.
+   */
+  @Test
+  void linkerdStrict_plaintextOpenedButNotAuthorized_isNoContradiction() {
+    Evidence e = new Evidence();
+    e.linkerdMetrics = true;
+    e.linkerdAuthz = true;
+    e.observedFrom = "tcp_open_total";
+    e.observe(8080, false, 5);
+    e.observe(8080, true, 50);
+    e.plaintextPeers.put(new Evidence.Peer(8080, null, null, null), 5L);
+    e.linkerdEnv = new HashMap<>(Map.of(Derivation.L_POLICY, "all-authenticated", Derivation.L_SHUTDOWN, "true"));
+    MeshStatus s = derive(e);
+    assertThat(s.mtls()).isEqualTo(MtlsMode.STRICT);
+    assertThat(codes(s)).doesNotContain("mtls-strict-not-enforced");
+    assertThat(finding(s, "mtls-plaintext-observed").message()).contains("5 plaintext inbound connections", "refused now");
+  }
+
+  /**
    * Two reads of the same scrape: nothing new since the previous read, so the plaintext is old: the finding drops to
    * INFO (an old burst does not alarm forever) and the workload is ready for STRICT.
    */

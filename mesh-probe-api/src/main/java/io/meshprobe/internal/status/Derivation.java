@@ -705,9 +705,11 @@ public final class Derivation {
           : "no plaintext since the previous read at " + (e.previous == null ? "?" : e.previous.at) + " (" + plain + " before)");
       return new StrictReadiness(Tristate.YES, why);
     }
-    why.add(e.observedFrom == null
-        ? "the proxy's inbound traffic counters were not read (" + (e.linkerdSeen() ? "Linkerd /metrics" : "Istio /stats/prometheus istio_requests_total, istio_tcp_connections_opened_total") + ")"
-        : "the proxy counted no inbound app traffic yet, so no client is known");
+    why.add("the proxy's counters show no inbound app traffic ("
+        + (e.linkerdSeen()
+            ? "Linkerd: inbound tcp_open_total / request_total / inbound_http_authz_allow_total with a tls label"
+            : "Istio: istio_requests_total / istio_tcp_connections_opened_total with reporter=\"destination\"")
+        + "), so no client is known");
     return new StrictReadiness(Tristate.UNKNOWN, why);
   }
 

@@ -258,7 +258,7 @@ class MtlsEvidenceTest {
     assertThat(strict.plaintextCount()).isNull();
     MeshStatus permissive = derive(read("istio/sidecar-1.3-productpage-permissive-http.config_dump.json"));
     assertThat(permissive.strictReadiness().ready()).isEqualTo(Tristate.UNKNOWN);
-    assertThat(permissive.strictReadiness().summary()).contains("counters were not read");
+    assertThat(permissive.strictReadiness().summary()).contains("counters show no inbound app traffic");
   }
 
   /** At most ten clients per port, most plaintext first. */

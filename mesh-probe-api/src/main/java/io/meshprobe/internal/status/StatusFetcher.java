@@ -171,8 +171,9 @@ public final class StatusFetcher {
           Duration.ofNanos(left),
           body -> {
             if (url.endsWith("/metrics") || url.contains("/stats/prometheus") || url.contains("/stats?")) {
-              // pilot-agent's merged metrics repeat Envoy's istio_* series, already read from the admin API.
-              PromText.read(new InputStreamReader(body, StandardCharsets.UTF_8), e, !url.startsWith(istioStatusUrl + "/"));
+              // pilot-agent's merged metrics repeat Envoy's istio_* series: taken only when the admin API gave none.
+              PromText.read(
+                  new InputStreamReader(body, StandardCharsets.UTF_8), e, e.observedFrom == null || !url.startsWith(istioStatusUrl + "/"));
             } else {
               JsonPayloads.read(body, e);
             }

@@ -22,6 +22,12 @@ public final class MeshStatus {
   private final List<String> notes;
   private final Instant takenAt;
   private final ProxyHealth health;
+  private final MtlsMode configuredMtls;
+  private final @Nullable Long plaintextCount;
+  private final @Nullable Long plaintextRecent;
+  private final @Nullable Instant previousRead;
+  private final List<PlaintextPeer> plaintextPeers;
+  private final StrictReadiness strictReadiness;
 
   private MeshStatus(Builder b) {
     this.proxy = b.proxy;
@@ -33,6 +39,12 @@ public final class MeshStatus {
     this.notes = Collections.unmodifiableList(new ArrayList<>(b.notes));
     this.takenAt = b.takenAt;
     this.health = b.health;
+    this.configuredMtls = b.configuredMtls;
+    this.plaintextCount = b.plaintextCount;
+    this.plaintextRecent = b.plaintextRecent;
+    this.previousRead = b.previousRead;
+    this.plaintextPeers = Collections.unmodifiableList(new ArrayList<>(b.plaintextPeers));
+    this.strictReadiness = b.strictReadiness;
   }
 
   /** For the library's internals and tools. */
@@ -49,7 +61,11 @@ public final class MeshStatus {
     return identity;
   }
 
-  /** The workload's inbound mTLS mode (the mode of its app ports; see {@code docs/diagnosis.md}). */
+  /**
+   * The workload's inbound mTLS mode (the mode of its app ports; see {@code docs/diagnosis.md}): the configured mode,
+   * raised to at least {@link MtlsMode#PERMISSIVE} when the proxy's counters show plaintext accepted (evidence beats
+   * configuration).
+   */
   public MtlsMode mtls() {
     return mtls;
   }
@@ -62,6 +78,45 @@ public final class MeshStatus {
   /** Share (0..1) of inbound app connections or requests seen with mTLS, when the proxy's metrics tell. */
   public @Nullable Double observedMtlsShare() {
     return observedMtlsShare;
+  }
+
+  /**
+   * The mode the proxy's configuration says (listeners, Linkerd policy), before the counters are taken into account;
+   * {@link MtlsMode#UNKNOWN} when it could not be read. Differs from {@link #mtls()} when plaintext was seen.
+   */
+  public MtlsMode configuredMtls() {
+    return configuredMtls;
+  }
+
+  /**
+   * Plaintext inbound connections or requests to app ports counted by the proxy since it started, or {@code null}
+   * when its counters were not read or carry no TLS label.
+   */
+  public @Nullable Long plaintextCount() {
+    return plaintextCount;
+  }
+
+  /**
+   * Of {@link #plaintextCount()}, those since the previous status read ({@link #previousRead()}), or {@code null} when
+   * there was no previous read to compare with (the first read, {@code doctor}, {@code analyze}).
+   */
+  public @Nullable Long plaintextRecent() {
+    return plaintextRecent;
+  }
+
+  /** When the previous read whose counters {@link #plaintextRecent()} is measured against was taken, or {@code null}. */
+  public @Nullable Instant previousRead() {
+    return previousRead;
+  }
+
+  /** The clients seen talking plaintext, most first (at most ten per port); empty when none or when not told. */
+  public List<PlaintextPeer> plaintextPeers() {
+    return plaintextPeers;
+  }
+
+  /** Whether the workload can switch to STRICT mTLS without breaking a client, and why. */
+  public StrictReadiness strictReadiness() {
+    return strictReadiness;
   }
 
   public List<Finding> findings() {
@@ -109,6 +164,12 @@ public final class MeshStatus {
     private final List<Finding> findings = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private ProxyHealth health = ProxyHealth.UNKNOWN;
+    private MtlsMode configuredMtls = MtlsMode.UNKNOWN;
+    private @Nullable Long plaintextCount;
+    private @Nullable Long plaintextRecent;
+    private @Nullable Instant previousRead;
+    private final List<PlaintextPeer> plaintextPeers = new ArrayList<>();
+    private StrictReadiness strictReadiness = StrictReadiness.UNKNOWN;
 
     Builder(ProxyInfo proxy, Instant takenAt) {
       this.proxy = Objects.requireNonNull(proxy, "proxy");
@@ -147,6 +208,33 @@ public final class MeshStatus {
 
     public Builder health(ProxyHealth health) {
       this.health = Objects.requireNonNull(health, "health");
+      return this;
+    }
+
+    public Builder configuredMtls(MtlsMode mode) {
+      this.configuredMtls = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * @param count plaintext since the proxy started, or {@code null}
+     * @param recent of those, since {@code previousRead}, or {@code null}
+     * @param previousRead when the previous read was taken, or {@code null}
+     */
+    public Builder plaintext(@Nullable Long count, @Nullable Long recent, @Nullable Instant previousRead) {
+      this.plaintextCount = count;
+      this.plaintextRecent = recent;
+      this.previousRead = previousRead;
+      return this;
+    }
+
+    public Builder plaintextPeer(PlaintextPeer peer) {
+      plaintextPeers.add(Objects.requireNonNull(peer, "peer"));
+      return this;
+    }
+
+    public Builder strictReadiness(StrictReadiness readiness) {
+      this.strictReadiness = Objects.requireNonNull(readiness, "readiness");
       return this;
     }
 

@@ -15,6 +15,7 @@ import io.meshprobe.internal.status.StatusJson;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
+import io.meshprobe.status.PlaintextPeer;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.Tristate;
@@ -38,25 +39,31 @@ import org.jspecify.annotations.Nullable;
  * {@code java -jar mesh-probe-agent.jar <command>}: the pod diagnosis CLI (see {@code docs/cli.md}).
  *
  * <p>Exit codes: {@value #OK} ok, {@value #ERRORS} error-severity findings (or a failed quit), {@value #USAGE}
- * usage error or unreadable input, {@value #NOT_READY} the proxy is not ready.
+ * usage error or unreadable input, {@value #NOT_READY} the proxy is not ready, {@value #NOT_STRICT_READY} with
+ * {@code --strict-check}: not ready for STRICT mTLS (or cannot tell).
  */
 public final class MeshProbeCli {
   public static final int OK = 0;
   public static final int ERRORS = 1;
   public static final int USAGE = 2;
   public static final int NOT_READY = 3;
+  /** {@code --strict-check}: the workload is not ready for STRICT mTLS, or it cannot be told. */
+  public static final int NOT_STRICT_READY = 4;
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   static final String USAGE_TEXT =
       "usage: java -jar mesh-probe-agent.jar <command>\n"
-          + "  doctor [--json] [--timeout D]     detect the proxy, wait for it, read its status, list findings\n"
-          + "  analyze [--json] [--ports P,...] FILE...\n"
+          + "  doctor [--json] [--strict-check] [--timeout D]\n"
+          + "                                    detect the proxy, wait for it, read its status, list findings\n"
+          + "  analyze [--json] [--strict-check] [--ports P,...] FILE...\n"
           + "                                    offline report from saved payloads of one pod (config_dump,\n"
-          + "                                    certs, secrets dump, server_info, Linkerd metrics, env.json)\n"
+          + "                                    certs, secrets dump, server_info, Linkerd or Istio metrics, env.json)\n"
           + "  wait [--timeout D]                block until the proxy is ready (default 10s)\n"
           + "  quit                              ask the proxy to exit (Job finished)\n"
-          + "exit codes: 0 ok, 1 error findings or failed quit, 2 usage or unreadable input, 3 proxy not ready\n"
+          + "  --strict-check: answer \"ready for STRICT mTLS?\" in the exit code (0 yes, 4 no or cannot tell)\n"
+          + "exit codes: 0 ok, 1 error findings or failed quit, 2 usage or unreadable input, 3 proxy not ready,\n"
+          + "  4 not ready for STRICT (--strict-check)\n"
           + "configuration: meshprobe.* system properties or MESHPROBE_* environment variables\n";
 
   private final PrintStream out;
@@ -104,9 +111,9 @@ public final class MeshProbeCli {
         case "analyze":
           return analyze(a);
         case "wait":
-          return a.noFiles(command) ? waitReady(a) : USAGE;
+          return a.noFiles(command) && a.noStrictCheck(command) ? waitReady(a) : USAGE;
         case "quit":
-          return a.noFiles(command) ? quit() : USAGE;
+          return a.noFiles(command) && a.noStrictCheck(command) ? quit() : USAGE;
         case "help":
         case "--help":
         case "-h":
@@ -126,6 +133,7 @@ public final class MeshProbeCli {
   /** Parsed options: {@code --json}, {@code --timeout D}, {@code --ports P,...} and the remaining arguments. */
   static final class Args {
     boolean json;
+    boolean strictCheck;
     Duration timeout;
     List<Integer> ports = Collections.emptyList();
     final List<String> files = new ArrayList<>();
@@ -136,6 +144,8 @@ public final class MeshProbeCli {
         String s = args[i];
         if (s.equals("--json")) {
           a.json = true;
+        } else if (s.equals("--strict-check")) {
+          a.strictCheck = true;
         } else if (s.equals("--timeout") || s.startsWith("--timeout=")) {
           String v = s.contains("=") ? s.substring(s.indexOf('=') + 1) : i + 1 < args.length ? args[++i] : null;
           if (v == null) {
@@ -155,6 +165,14 @@ public final class MeshProbeCli {
         }
       }
       return a;
+    }
+
+    /** @throws IllegalArgumentException when a command other than doctor and analyze got --strict-check */
+    boolean noStrictCheck(String command) {
+      if (strictCheck) {
+        throw new IllegalArgumentException(command + " takes no --strict-check (doctor and analyze do)");
+      }
+      return true;
     }
 
     /** @throws IllegalArgumentException when the command got file arguments it does not take */
@@ -192,7 +210,7 @@ public final class MeshProbeCli {
         line("ready", w.message());
         human(s);
       }
-      return notReady ? NOT_READY : s.hasErrors() ? ERRORS : OK;
+      return notReady ? NOT_READY : a.strictCheck ? strictExit(s) : s.hasErrors() ? ERRORS : OK;
     }
   }
 
@@ -245,7 +263,12 @@ public final class MeshProbeCli {
       }
       human(s);
     }
-    return s.hasErrors() ? ERRORS : OK;
+    return a.strictCheck ? strictExit(s) : s.hasErrors() ? ERRORS : OK;
+  }
+
+  /** With {@code --strict-check} the exit code answers "ready for STRICT?": 0 yes, 4 no or cannot tell. */
+  private static int strictExit(MeshStatus s) {
+    return s.strictReadiness().ready() == Tristate.YES ? OK : NOT_STRICT_READY;
   }
 
   private int waitReady(Args a) {
@@ -293,7 +316,9 @@ public final class MeshProbeCli {
       line("cert", "unknown");
     }
     Double share = s.observedMtlsShare();
-    line("mtls", s.mtls() + (share == null ? "" : String.format(Locale.ROOT, " (observed mTLS share %.1f%%)", share * 100)));
+    line("mtls", s.mtls() + (share == null ? "" : String.format(Locale.ROOT, " (observed mTLS share %.1f%%)", share * 100))
+        + (s.configuredMtls() != s.mtls() ? ", configured " + s.configuredMtls() : ""));
+    strict(s);
     health(s);
     if (!s.ports().isEmpty()) {
       out.println();
@@ -325,6 +350,28 @@ public final class MeshProbeCli {
       for (String n : s.notes()) {
         out.println("  " + n);
       }
+    }
+  }
+
+  /** The plaintext line, the plaintext clients, and "ready for STRICT". */
+  private void strict(MeshStatus s) {
+    Long count = s.plaintextCount();
+    if (count != null) {
+      line(
+          "plaintext",
+          count + " since the proxy started"
+              + (s.plaintextRecent() == null ? "" : ", " + s.plaintextRecent() + " since the previous read at " + s.previousRead()));
+    }
+    for (PlaintextPeer p : s.plaintextPeers()) {
+      line(
+          "client",
+          p.name()
+              + (p.principal() == null ? "" : " (" + p.principal() + ")")
+              + (p.port() == null ? "" : " -> port " + p.port())
+              + ": " + p.count() + " plaintext" + (p.recent() == null ? "" : ", " + p.recent() + " recent"));
+    }
+    if (!s.proxy().kind().equals("none")) {
+      line("strict", "ready for STRICT: " + s.strictReadiness().summary());
     }
   }
 

@@ -67,6 +67,14 @@ class MeshProbeCliAnalyzeTest {
     assertThat(j).containsKeys("identity", "certificate", "mtls", "ports", "findings", "notes", "takenAt", "files");
     assertThat(obj(j.get("certificate"))).containsKeys("notBefore", "notAfter", "source");
     assertThat(MODES).contains((String) obj(j.get("mtls")).get("mode"));
+    // Additive under v1 (issue 19): the configured mode, plaintext counts and clients, "ready for STRICT".
+    assertThat(obj(j.get("mtls"))).containsKeys("observedShare", "configuredMode", "plaintext", "plaintextPeers", "strictReady");
+    assertThat(MODES).contains((String) obj(j.get("mtls")).get("configuredMode"));
+    assertThat(obj(obj(j.get("mtls")).get("plaintext"))).containsKeys("count", "recent", "since");
+    assertThat(obj(obj(j.get("mtls")).get("strictReady"))).containsKeys("ready", "reasons");
+    for (Object p : list(obj(j.get("mtls")).get("plaintextPeers"))) {
+      assertThat(obj(p)).containsKeys("port", "workload", "namespace", "principal", "count", "recent");
+    }
     for (Object p : list(j.get("ports"))) {
       assertThat(obj(p)).containsKeys("port", "protocol", "mtls", "intercepted", "observedMtlsShare");
       assertThat(PROTOCOLS).contains((String) obj(p).get("protocol"));

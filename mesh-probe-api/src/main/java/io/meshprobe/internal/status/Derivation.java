@@ -7,11 +7,13 @@ import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
+import io.meshprobe.status.PlaintextPeer;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.ProxyInfo;
 import io.meshprobe.status.Severity;
+import io.meshprobe.status.StrictReadiness;
 import io.meshprobe.status.Tristate;
 import java.time.Duration;
 import java.time.Instant;
@@ -300,7 +302,8 @@ public final class Derivation {
       if (role == Evidence.EnvoyRole.WAYPOINT) {
         return new ProxyInfo("waypoint", "istio", e.istioVersion, Tristate.NO);
       }
-      boolean istio = role == Evidence.EnvoyRole.SIDECAR || e.istioVersion != null || e.virtualInbound != null || !e.perIpInbound.isEmpty();
+      boolean istio = role == Evidence.EnvoyRole.SIDECAR || e.istioVersion != null || e.virtualInbound != null || !e.perIpInbound.isEmpty()
+          || e.istioSidecarStats;
       String mesh = istio ? "istio" : d != null && d.type() == MeshType.ENVOY ? d.mesh() : "envoy";
       String version = istio ? (e.istioVersion != null ? e.istioVersion : d != null ? d.version() : null) : e.envoyVersion;
       Tristate nativeSidecar = Tristate.UNKNOWN;
@@ -425,12 +428,14 @@ public final class Derivation {
       }
     }
     MtlsMode workload = majority(modes);
-    if (workload == MtlsMode.UNKNOWN && !catchAll.isEmpty()) {
-      workload = mode(catchAll);
+    MtlsMode catchAllMode = catchAll.isEmpty() ? MtlsMode.UNKNOWN : mode(catchAll);
+    if (workload == MtlsMode.UNKNOWN) {
+      workload = catchAllMode;
     }
-    b.mtls(workload);
-    b.observedMtlsShare(share(total(observed)));
-    workloadFindings(workload, "istio", b);
+    // Whether some inbound chain is configured to take plaintext: then plaintext seen is no contradiction of STRICT.
+    boolean plaintextConfigured = modes.contains(MtlsMode.PERMISSIVE) || modes.contains(MtlsMode.DISABLE)
+        || catchAllMode == MtlsMode.PERMISSIVE || catchAllMode == MtlsMode.DISABLE;
+    mtlsEvidence(e, b, workload, plaintextConfigured, false, Collections.<Integer>emptyList(), "istio");
   }
 
   private static void add(Map<Integer, List<Chain>> byPort, int port, Chain c) {
@@ -515,16 +520,40 @@ public final class Derivation {
     List<Integer> opaque = env == null ? Collections.<Integer>emptyList() : ports(env.get(L_OPAQUE));
     List<Integer> requireId = env == null ? Collections.<Integer>emptyList() : ports(env.get(L_REQUIRE_ID));
     List<Integer> requireTls = env == null ? Collections.<Integer>emptyList() : ports(env.get(L_REQUIRE_TLS));
+    List<Integer> contradicted = new ArrayList<>();
     for (int port : ports) {
       PortProtocol protocol = opaque.contains(port) ? PortProtocol.OPAQUE : env != null ? PortProtocol.AUTO : PortProtocol.UNKNOWN;
-      MtlsMode mode = requireId.contains(port) || requireTls.contains(port) ? MtlsMode.STRICT : workload;
+      MtlsMode configured = requireId.contains(port) || requireTls.contains(port) ? MtlsMode.STRICT : workload;
       long[] seen = e.observed.get(port);
+      MtlsMode mode = portMode(e, port, configured, contradicted);
       Tristate intercepted = seen != null && seen[0] + seen[1] > 0 ? Tristate.YES : Tristate.UNKNOWN;
       b.port(new PortStatus(port, protocol, mode, intercepted, share(seen)));
     }
-    b.mtls(workload);
-    b.observedMtlsShare(share(total(e.observed)));
-    workloadFindings(workload, "linkerd", b);
+    // The proxy's env is fixed for the pod's life: plaintext counted under a STRICT default contradicts it whenever it came.
+    mtlsEvidence(e, b, workload, false, true, contradicted, "linkerd");
+  }
+
+  /**
+   * A Linkerd port's mode from its configured mode and its own counters: plaintext seen makes an unknown port
+   * PERMISSIVE, and a STRICT one PERMISSIVE too (listed in {@code contradicted}: the policy is not what is enforced).
+   */
+  private static MtlsMode portMode(Evidence e, int port, MtlsMode configured, List<Integer> contradicted) {
+    long plain = accepted(e.linkerdAuthz, e.observed, e.linkerdAcceptedPlain, port);
+    if (plain == 0) {
+      return configured;
+    }
+    if (configured == MtlsMode.UNKNOWN) {
+      return MtlsMode.PERMISSIVE;
+    }
+    if (configured == MtlsMode.STRICT) {
+      Evidence.Traffic p = e.previous;
+      Long recent = recent(plain, p == null ? null : accepted(e.linkerdAuthz, p.observed, p.accepted, port));
+      if (recent == null || recent > 0) {
+        contradicted.add(port);
+        return MtlsMode.PERMISSIVE;
+      }
+    }
+    return configured;
   }
 
   /** {@code all-authenticated} / {@code cluster-authenticated} ≈ STRICT; {@code *-unauthenticated} and {@code audit} ≈ PERMISSIVE. */
@@ -543,6 +572,249 @@ public final class Derivation {
       default:
         return MtlsMode.UNKNOWN;
     }
+  }
+
+  // ---------------------------------------------------------------- mTLS: configuration and evidence together
+
+  /** At most this many plaintext clients per port are listed. */
+  static final int TOP_PEERS = 10;
+
+  /**
+   * The workload's mTLS from its configured mode and its proxy's counters ({@code docs/diagnosis.md}, "Evidence
+   * beats unknown"): plaintext accepted makes an unknown mode PERMISSIVE; plaintext accepted recently under a STRICT
+   * configuration is the ERROR {@code mtls-strict-not-enforced}; any plaintext is {@code mtls-plaintext-observed}, with
+   * the clients the counters name; and the answer to "ready for STRICT?".
+   *
+   * @param plaintextConfigured some inbound chain is configured to take plaintext (plaintext seen contradicts nothing)
+   * @param configStatic the configuration read cannot have changed since the proxy started (Linkerd's env): the
+   *     contradiction is decided per port by the caller (plaintext accepted since the start contradicts it), not here
+   * @param contradictedPorts ports already found STRICT yet taking plaintext
+   */
+  private static void mtlsEvidence(
+      Evidence e,
+      MeshStatus.Builder b,
+      MtlsMode configured,
+      boolean plaintextConfigured,
+      boolean configStatic,
+      List<Integer> contradictedPorts,
+      String mesh) {
+    long[] total = total(e.observed);
+    long acceptedPlain = 0;
+    if (mesh.equals("linkerd") && e.linkerdAuthz) {
+      for (long n : e.linkerdAcceptedPlain.values()) {
+        acceptedPlain += n;
+      }
+    } else {
+      acceptedPlain = total == null ? 0 : total[1];
+    }
+    b.configuredMtls(configured);
+    b.observedMtlsShare(share(total));
+    Evidence.Traffic previous = e.previous;
+    long plain = total == null ? 0 : total[1];
+    long all = total == null ? 0 : total[0] + total[1];
+    Long recent = recent(plain, previous == null ? null : plainOf(previous.observed));
+    if (e.observedFrom != null) {
+      b.plaintext(plain, recent, previous == null ? null : previous.at);
+    }
+    boolean contradiction = !contradictedPorts.isEmpty()
+        || (!configStatic && configured == MtlsMode.STRICT && !plaintextConfigured && plain > 0 && recent != null && recent > 0);
+    MtlsMode workload = configured;
+    if (contradiction || (configured == MtlsMode.UNKNOWN && acceptedPlain > 0)) {
+      workload = MtlsMode.PERMISSIVE;
+    }
+    b.mtls(workload);
+    List<PlaintextPeer> peers = peers(e);
+    for (PlaintextPeer p : peers) {
+      b.plaintextPeer(p);
+    }
+    String unit = unit(e.observedFrom);
+    if (contradiction) {
+      b.finding(
+          new Finding(
+              "mtls-strict-not-enforced",
+              Severity.ERROR,
+              "The configuration says STRICT ("
+                  + (mesh.equals("linkerd") ? "Linkerd inbound policy" : "inbound listeners")
+                  + "), but the proxy accepted " + (recent != null ? recent + " plaintext " + unit + " since the previous read at " + previous.at : plain + " plaintext " + unit + " since it started")
+                  + (contradictedPorts.isEmpty() ? "" : " on port" + (contradictedPorts.size() > 1 ? "s " : " ") + join(contradictedPorts))
+                  + ": the policy is not what the proxy enforces; "
+                  + (mesh.equals("linkerd")
+                      ? "check the Server and AuthorizationPolicy resources that cover these ports (linkerd viz authz)."
+                      : "check for a port-level PeerAuthentication or a policy that disables mTLS (istioctl x describe pod).")));
+    }
+    if (plain > 0) {
+      boolean over = recent != null && recent == 0;
+      b.finding(
+          new Finding(
+              "mtls-plaintext-observed",
+              over ? Severity.INFO : Severity.WARN,
+              "The proxy accepted " + plain + " plaintext inbound " + unit + " on app ports since it started ("
+                  + percent(plain, all) + " of " + all + ")"
+                  + (recent == null ? "" : ", " + recent + " since the previous read at " + previous.at)
+                  + (peers.isEmpty() ? "" : "; from " + topNames(peers, 3))
+                  + (over
+                      ? ": none lately, the plaintext clients may be gone; the next reads tell."
+                      : configured == MtlsMode.STRICT && !contradiction && mesh.equals("linkerd") && e.linkerdAuthz
+                          ? ": the policy is STRICT and its authorization counters let none of them through, so these clients"
+                              + " are refused now; mesh them."
+                      : configured == MtlsMode.STRICT && !contradiction && recent == null
+                          ? ": the configuration is STRICT now, so they came before the switch, unless a port it does not show"
+                              + " takes plaintext; the next read tells whether any is recent."
+                          : configured == MtlsMode.STRICT && !contradiction
+                              ? ": the app ports are STRICT, so they reach ports the configuration covers with chains that take"
+                                  + " plaintext (the catch-all for ports without a Service); these clients break when those are STRICT too."
+                              : ": these clients break when the workload switches to STRICT; mesh them (inject the proxy) first.")));
+    }
+    workloadFindings(workload, mesh, b);
+    b.strictReadiness(readiness(e, configured, contradiction, plain, all, recent, peers, unit));
+  }
+
+  private static StrictReadiness readiness(
+      Evidence e, MtlsMode configured, boolean contradiction, long plain, long all, @Nullable Long recent, List<PlaintextPeer> peers, String unit) {
+    List<String> why = new ArrayList<>();
+    if (contradiction) {
+      why.add("the configuration says STRICT but the proxy still accepts plaintext (mtls-strict-not-enforced)");
+      if (!peers.isEmpty()) {
+        why.add("plaintext clients: " + topNames(peers, 5));
+      }
+      return new StrictReadiness(Tristate.NO, why);
+    }
+    boolean accepting = recent != null ? recent > 0 : plain > 0;
+    if (configured == MtlsMode.STRICT && recent != null && recent > 0) {
+      why.add("the app ports are STRICT, but " + recent + " plaintext " + unit + " since the previous read came through chains that take"
+          + " plaintext (the catch-all for ports without a Service)");
+      if (!peers.isEmpty()) {
+        why.add("plaintext clients: " + topNames(peers, 5));
+      }
+      return new StrictReadiness(Tristate.NO, why);
+    }
+    if (configured == MtlsMode.STRICT) {
+      why.add("inbound mTLS is already STRICT"
+          + (plain > 0 ? " (" + plain + " plaintext " + unit + " were accepted since the proxy started, none of them known to be after the switch)" : ""));
+      return new StrictReadiness(Tristate.YES, why);
+    }
+    if (accepting) {
+      why.add((recent != null ? recent + " plaintext " + unit + " since the previous read" : plain + " plaintext " + unit + " since the proxy started")
+          + " (" + percent(plain, all) + " of all)");
+      why.add(peers.isEmpty() ? "the proxy does not name the clients" : "plaintext clients: " + topNames(peers, 5));
+      return new StrictReadiness(Tristate.NO, why);
+    }
+    if (all > 0) {
+      why.add(plain == 0
+          ? "all " + all + " inbound " + unit + " the proxy counted since it started were mTLS"
+          : "no plaintext since the previous read at " + (e.previous == null ? "?" : e.previous.at) + " (" + plain + " before)");
+      return new StrictReadiness(Tristate.YES, why);
+    }
+    why.add("the proxy's counters show no inbound app traffic ("
+        + (e.linkerdSeen()
+            ? "Linkerd: inbound tcp_open_total / request_total / inbound_http_authz_allow_total with a tls label"
+            : "Istio: istio_requests_total / istio_tcp_connections_opened_total with reporter=\"destination\"")
+        + "), so no client is known");
+    return new StrictReadiness(Tristate.UNKNOWN, why);
+  }
+
+  /** The plaintext clients, per port (no port first), most first, at most {@link #TOP_PEERS} per port. */
+  static List<PlaintextPeer> peers(Evidence e) {
+    Map<Evidence.Peer, Long> previous = e.previous == null ? null : e.previous.peers;
+    List<PlaintextPeer> all = new ArrayList<>();
+    for (Map.Entry<Evidence.Peer, Long> p : e.plaintextPeers.entrySet()) {
+      Evidence.Peer k = p.getKey();
+      if (k.port != null && (k.port == 0 || contains(LINKERD_PORTS, k.port)) || p.getValue() <= 0) {
+        continue;
+      }
+      Long recent = previous == null ? null : recent(p.getValue(), previous.containsKey(k) ? previous.get(k) : Long.valueOf(0));
+      all.add(new PlaintextPeer(k.port, k.workload, k.namespace, k.principal, p.getValue(), recent));
+    }
+    Collections.sort(
+        all,
+        (x, y) -> {
+          int px = x.port() == null ? -1 : x.port();
+          int py = y.port() == null ? -1 : y.port();
+          if (px != py) {
+            return Integer.compare(px, py);
+          }
+          int c = Long.compare(y.count(), x.count());
+          return c != 0 ? c : x.name().compareTo(y.name());
+        });
+    List<PlaintextPeer> top = new ArrayList<>();
+    Integer port = null;
+    int n = 0;
+    for (PlaintextPeer p : all) {
+      if (top.isEmpty() || !java.util.Objects.equals(port, p.port())) {
+        port = p.port();
+        n = 0;
+      }
+      if (n++ < TOP_PEERS) {
+        top.add(p);
+      }
+    }
+    return top;
+  }
+
+  /** {@code now - before}; a counter that went down means the proxy restarted, so all of {@code now} is recent. */
+  static @Nullable Long recent(long now, @Nullable Long before) {
+    if (before == null) {
+      return null;
+    }
+    return now >= before ? now - before : now;
+  }
+
+  private static long plainOf(Map<Integer, long[]> observed) {
+    long n = 0;
+    for (long[] c : observed.values()) {
+      n += c[1];
+    }
+    return n;
+  }
+
+  /**
+   * Plaintext Linkerd accepted on a port: what its authorization counters let through when it has them (2.11+; the
+   * traffic counters count refused connections too), else all plaintext counted (older proxies enforce no policy).
+   */
+  private static long accepted(boolean authz, Map<Integer, long[]> observed, Map<Integer, Long> accepted, int port) {
+    if (authz) {
+      Long n = accepted.get(port);
+      return n == null ? 0 : n;
+    }
+    long[] c = observed.get(port);
+    return c == null ? 0 : c[1];
+  }
+
+  /** What the counters count: {@code connections}, {@code requests}, or both (Istio's TCP and HTTP families together). */
+  private static String unit(@Nullable String family) {
+    if (family == null) {
+      return "requests";
+    }
+    boolean connections = family.contains("tcp_open_total") || family.contains("istio_tcp_connections_opened_total");
+    boolean requests = family.contains("request_total") || family.contains("requests_total") || family.contains("authz");
+    return connections && requests ? "connections or requests" : connections ? "connections" : "requests";
+  }
+
+  private static String percent(long part, long whole) {
+    return whole == 0 ? "?" : String.format(Locale.ROOT, "%.1f%%", part * 100.0 / whole);
+  }
+
+  private static String topNames(List<PlaintextPeer> peers, int max) {
+    List<PlaintextPeer> sorted = new ArrayList<>(peers);
+    Collections.sort(sorted, (x, y) -> Long.compare(y.count(), x.count()));
+    StringBuilder sb = new StringBuilder();
+    int n = 0;
+    for (PlaintextPeer p : sorted) {
+      if (n == max) {
+        sb.append(", and ").append(sorted.size() - max).append(" more");
+        break;
+      }
+      sb.append(n++ == 0 ? "" : ", ").append(p.name()).append(p.port() == null ? "" : " on port " + p.port()).append(" (").append(p.count()).append(')');
+    }
+    return sb.toString();
+  }
+
+  private static String join(List<Integer> ports) {
+    StringBuilder sb = new StringBuilder();
+    for (int p : ports) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(p);
+    }
+    return sb.toString();
   }
 
   // ---------------------------------------------------------------- common

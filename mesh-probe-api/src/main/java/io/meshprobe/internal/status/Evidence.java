@@ -35,6 +35,8 @@ public final class Evidence {
   boolean ztunnel;
   /** A config dump, /certs or /server_info was read. */
   boolean envoyPayload;
+  /** Istio standard metrics with {@code reporter="destination"} were read: only an Istio sidecar writes them. */
+  boolean istioSidecarStats;
 
   // Certificates
   @Nullable CertInfo cert;
@@ -65,6 +67,14 @@ public final class Evidence {
   // Observed inbound traffic per target port: [mTLS, plaintext]
   final Map<Integer, long[]> observed = new TreeMap<>();
   @Nullable String observedFrom;
+  /** Plaintext inbound connections or requests per client (and port, where labelled), from the same family. */
+  final Map<Peer, Long> plaintextPeers = new LinkedHashMap<>();
+  /** Linkerd's authorization counters were read ({@code inbound_*_authz_allow_total}, proxies since 2.11). */
+  boolean linkerdAuthz;
+  /** Plaintext Linkerd's inbound policy let through, per target port, from those counters. */
+  final Map<Integer, Long> linkerdAcceptedPlain = new TreeMap<>();
+  /** The counters of the previous status read of the same proxy, to tell recent plaintext from old; null if none. */
+  @Nullable Traffic previous;
 
   final List<String> notes = new ArrayList<>();
   final List<String> sources = new ArrayList<>();
@@ -100,6 +110,75 @@ public final class Evidence {
     }
   }
 
+  /**
+   * A plaintext client as the proxy's counters name it: Istio's {@code source_workload},
+   * {@code source_workload_namespace}, {@code source_principal} (no port); Linkerd's {@code target_port} (no client).
+   * {@code "unknown"} values are {@code null}.
+   */
+  static final class Peer {
+    final @Nullable Integer port;
+    final @Nullable String workload;
+    final @Nullable String namespace;
+    final @Nullable String principal;
+
+    Peer(@Nullable Integer port, @Nullable String workload, @Nullable String namespace, @Nullable String principal) {
+      this.port = port;
+      this.workload = known(workload);
+      this.namespace = known(namespace);
+      this.principal = known(principal);
+    }
+
+    private static @Nullable String known(@Nullable String v) {
+      return v == null || v.isEmpty() || v.equals("unknown") ? null : v;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Peer)) {
+        return false;
+      }
+      Peer p = (Peer) o;
+      return java.util.Objects.equals(port, p.port)
+          && java.util.Objects.equals(workload, p.workload)
+          && java.util.Objects.equals(namespace, p.namespace)
+          && java.util.Objects.equals(principal, p.principal);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(port, workload, namespace, principal);
+    }
+  }
+
+  /** The traffic counters of one status read, kept by the fetcher until the next read. Immutable. */
+  public static final class Traffic {
+    final Instant at;
+    final Map<Integer, long[]> observed;
+    final Map<Peer, Long> peers;
+    final Map<Integer, Long> accepted;
+
+    Traffic(Instant at, Map<Integer, long[]> observed, Map<Peer, Long> peers, Map<Integer, Long> accepted) {
+      this.at = at;
+      Map<Integer, long[]> copy = new TreeMap<>();
+      for (Map.Entry<Integer, long[]> c : observed.entrySet()) {
+        copy.put(c.getKey(), c.getValue().clone());
+      }
+      this.observed = copy;
+      this.peers = new LinkedHashMap<>(peers);
+      this.accepted = new TreeMap<>(accepted);
+    }
+  }
+
+  /** This evidence's traffic counters, to compare the next read with; {@code null} when no counters were read. */
+  public @Nullable Traffic traffic(Instant at) {
+    return observedFrom == null ? null : new Traffic(at, observed, plaintextPeers, linkerdAcceptedPlain);
+  }
+
+  /** The previous read's counters (from {@link #traffic}), so the derivation can tell recent plaintext from old. */
+  public void previous(@Nullable Traffic t) {
+    previous = t;
+  }
+
   void observe(int port, boolean mtls, long count) {
     long[] counts = observed.get(port);
     if (counts == null) {
@@ -120,7 +199,7 @@ public final class Evidence {
 
   /** Whether any Envoy payload (config dump, server_info, certs) was read. */
   boolean envoySeen() {
-    return envoyPayload || role != null || listenersSeen || nodeId != null;
+    return envoyPayload || role != null || listenersSeen || nodeId != null || istioSidecarStats;
   }
 
   /** Whether any Linkerd payload was read. */

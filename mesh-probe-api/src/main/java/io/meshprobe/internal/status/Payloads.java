@@ -30,7 +30,7 @@ public final class Payloads {
     }
     PromText.Format format = PromText.read(new InputStreamReader(in, StandardCharsets.UTF_8), evidence);
     if (format == PromText.Format.PROMETHEUS) {
-      String label = evidence.linkerdMetrics ? "linkerd metrics" : "metrics";
+      String label = evidence.linkerdMetrics ? "linkerd metrics" : evidence.istioSidecarStats ? "istio metrics" : "metrics";
       evidence.sources.add(label);
       return label;
     }

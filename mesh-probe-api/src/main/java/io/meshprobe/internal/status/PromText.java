@@ -34,8 +34,19 @@ public final class PromText {
 
   /** Reads a scrape into {@code e} and says what the text was. */
   public static Format read(Reader in, Evidence e) throws IOException {
+    return read(in, e, true);
+  }
+
+  /**
+   * Reads a scrape into {@code e} and says what the text was.
+   *
+   * @param traffic whether to take its inbound traffic counters; false for pilot-agent's merged {@code :15020} output,
+   *     which repeats Envoy's {@code istio_*} series already read from the admin API (they would count twice)
+   */
+  public static Format read(Reader in, Evidence e, boolean traffic) throws IOException {
     BufferedReader r = in instanceof BufferedReader ? (BufferedReader) in : new BufferedReader(in, 16384);
     Map<String, Map<Integer, long[]>> byFamily = new HashMap<>();
+    Map<String, Map<Evidence.Peer, Long>> peersByFamily = new HashMap<>();
     boolean any = false;
     boolean envoyStats = false;
     String line;
@@ -80,34 +91,56 @@ public final class PromText {
       }
       for (String family : FAMILIES) {
         if (name.equals(family)) {
-          count(s, family, byFamily, e);
+          count(s, family, byFamily, peersByFamily, e);
         }
       }
+      if (traffic && (name.equals("inbound_http_authz_allow_total") || name.equals("inbound_tcp_authz_allow_total"))) {
+        authorized(s, e);
+      }
     }
-    for (String family : FAMILIES) {
+    // Linkerd: the first family with data (connections, else requests, else authz), as each counts the same traffic.
+    // Istio: TCP connections and HTTP requests together: the stats filter counts a port's traffic in one or the other
+    // (tcp_proxy chains vs HTTP connection manager chains), never both.
+    for (String family : traffic ? FAMILIES : new String[0]) {
       Map<Integer, long[]> counts = byFamily.get(family);
       if (counts != null && !counts.isEmpty()) {
+        Map<Evidence.Peer, Long> peers = peersByFamily.get(family);
+        if (peers != null) {
+          for (Map.Entry<Evidence.Peer, Long> p : peers.entrySet()) {
+            Long old = e.plaintextPeers.get(p.getKey());
+            e.plaintextPeers.put(p.getKey(), (old == null ? 0 : old) + p.getValue());
+          }
+        }
         for (Map.Entry<Integer, long[]> c : counts.entrySet()) {
           e.observe(c.getKey(), true, c.getValue()[0]);
           e.observe(c.getKey(), false, c.getValue()[1]);
         }
-        e.observedFrom = family;
-        break;
+        boolean istio = family.startsWith("istio_");
+        e.observedFrom = e.observedFrom == null || e.observedFrom.equals(family) ? family : e.observedFrom + "+" + family;
+        if (!istio) {
+          break;
+        }
       }
     }
     return any ? Format.PROMETHEUS : envoyStats ? Format.ENVOY_STATS : Format.UNRECOGNISED;
   }
 
-  private static void count(Sample s, String family, Map<String, Map<Integer, long[]>> byFamily, Evidence e) {
+  private static void count(
+      Sample s, String family, Map<String, Map<Integer, long[]>> byFamily, Map<String, Map<Evidence.Peer, Long>> peersByFamily, Evidence e) {
     Boolean mtls;
     int port;
+    Evidence.Peer peer;
     if (family.startsWith("istio_")) {
       if (!"destination".equals(s.labels.get("reporter"))) {
         return;
       }
+      e.istioSidecarStats = true; // only a sidecar reports as the destination (gateways: source; waypoints: waypoint)
       String policy = s.labels.get("connection_security_policy");
       mtls = "mutual_tls".equals(policy) ? Boolean.TRUE : "none".equals(policy) ? Boolean.FALSE : null;
       port = 0; // Istio's standard metrics carry no port.
+      // istio/proxy istio_stats.cc: the destination side names the client from the metadata exchange ("unknown" for
+      // a client without a sidecar); source_principal is the peer certificate's URI SAN ("unknown" in plaintext).
+      peer = new Evidence.Peer(null, s.labels.get("source_workload"), s.labels.get("source_workload_namespace"), s.labels.get("source_principal"));
     } else {
       if (!family.startsWith("inbound_") && !"inbound".equals(s.labels.get("direction"))) {
         return;
@@ -129,6 +162,8 @@ public final class PromText {
       } else {
         mtls = null; // opaque passthrough, loopback, or no label
       }
+      // linkerd2-proxy labels an unauthenticated client with nothing but the port it reached (no client_id, no address).
+      peer = new Evidence.Peer(port, null, null, null);
     }
     if (mtls == null || s.value <= 0) {
       return;
@@ -144,6 +179,32 @@ public final class PromText {
       counts.put(port, c);
     }
     c[mtls ? 0 : 1] += (long) s.value;
+    if (!mtls) {
+      Map<Evidence.Peer, Long> peers = peersByFamily.get(family);
+      if (peers == null) {
+        peers = new java.util.LinkedHashMap<>();
+        peersByFamily.put(family, peers);
+      }
+      Long old = peers.get(peer);
+      peers.put(peer, (old == null ? 0 : old) + (long) s.value);
+    }
+  }
+
+  /**
+   * linkerd2-proxy (since 2.11) counts what its inbound policy let through: {@code inbound_http_authz_allow_total}
+   * (requests) and {@code inbound_tcp_authz_allow_total} (connections). {@code tcp_open_total} and
+   * {@code request_total} count refused plaintext too, so only these prove plaintext was accepted.
+   */
+  private static void authorized(Sample s, Evidence e) {
+    e.linkerdAuthz = true;
+    int port = port(s.labels.get("target_port"));
+    String tls = s.labels.get("tls");
+    boolean plain = ("no_identity".equals(tls) && !"loopback".equals(s.labels.get("no_tls_reason"))) || "disabled".equals(tls);
+    if (!plain || s.value <= 0 || port == 0) {
+      return;
+    }
+    Long old = e.linkerdAcceptedPlain.get(port);
+    e.linkerdAcceptedPlain.put(port, (old == null ? 0 : old) + (long) s.value);
   }
 
   /** Linkerd labels the default policy: {@code srv_kind="default",srv_name="all-unauthenticated"} or, in 2021, {@code srv_name="default:all-unauthenticated"}. */

@@ -55,6 +55,8 @@ public final class StatusFetcher {
   private final Duration budget;
   /** {@link System#nanoTime()} by which the current {@link #fetch} must end. */
   private long deadline;
+  /** The traffic counters of the previous read, so plaintext can be told as a rate (recent) as well as since start. */
+  private Evidence.@Nullable Traffic lastTraffic;
 
   /**
    * @param budget upper bound of one whole {@link #fetch}, every request included; requests that would start after it
@@ -101,7 +103,14 @@ public final class StatusFetcher {
       default:
         break;
     }
-    return Derivation.derive(e, d, ports, Instant.now(), memoryBudget);
+    e.previous(lastTraffic);
+    Instant now = Instant.now();
+    MeshStatus s = Derivation.derive(e, d, ports, now, memoryBudget);
+    Evidence.Traffic t = e.traffic(now);
+    if (t != null) {
+      lastTraffic = t;
+    }
+    return s;
   }
 
   private void envoy(String admin, boolean istio, Evidence e) {
@@ -161,7 +170,9 @@ public final class StatusFetcher {
           Duration.ofNanos(left),
           body -> {
             if (url.endsWith("/metrics") || url.contains("/stats/prometheus") || url.contains("/stats?")) {
-              PromText.read(new InputStreamReader(body, StandardCharsets.UTF_8), e);
+              // pilot-agent's merged metrics repeat Envoy's istio_* series: taken only when the admin API gave none.
+              PromText.read(
+                  new InputStreamReader(body, StandardCharsets.UTF_8), e, e.observedFrom == null || !url.startsWith(istioStatusUrl + "/"));
             } else {
               JsonPayloads.read(body, e);
             }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
+import io.meshprobe.status.PlaintextPeer;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
+import io.meshprobe.status.StrictReadiness;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -48,6 +50,7 @@ public final class StatusJson {
       g.writeObjectFieldStart("mtls");
       g.writeStringField("mode", s.mtls().name());
       writeShare(g, "observedShare", s.observedMtlsShare());
+      writeStrict(g, s);
       g.writeEndObject();
       g.writeArrayFieldStart("ports");
       for (PortStatus p : s.ports()) {
@@ -97,6 +100,40 @@ public final class StatusJson {
     }
     out.write('\n');
     out.flush();
+  }
+
+  /**
+   * The additive STRICT-migration fields of {@code mtls}: the configured mode, the plaintext counts, the plaintext
+   * clients and the "ready for STRICT" answer ({@code docs/cli.md}).
+   */
+  private static void writeStrict(JsonGenerator g, MeshStatus s) throws IOException {
+    g.writeStringField("configuredMode", s.configuredMtls().name());
+    g.writeObjectFieldStart("plaintext");
+    writeValue(g, "count", s.plaintextCount());
+    writeValue(g, "recent", s.plaintextRecent());
+    g.writeStringField("since", time(s.previousRead()));
+    g.writeEndObject();
+    g.writeArrayFieldStart("plaintextPeers");
+    for (PlaintextPeer p : s.plaintextPeers()) {
+      g.writeStartObject();
+      writeValue(g, "port", p.port());
+      g.writeStringField("workload", p.workload());
+      g.writeStringField("namespace", p.namespace());
+      g.writeStringField("principal", p.principal());
+      g.writeNumberField("count", p.count());
+      writeValue(g, "recent", p.recent());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    StrictReadiness r = s.strictReadiness();
+    g.writeObjectFieldStart("strictReady");
+    writeTristate(g, "ready", r.ready());
+    g.writeArrayFieldStart("reasons");
+    for (String reason : r.reasons()) {
+      g.writeString(reason);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   private static void writeValue(JsonGenerator g, @Nullable Object v) throws IOException {

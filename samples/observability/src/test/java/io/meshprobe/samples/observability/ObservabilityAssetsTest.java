@@ -146,6 +146,8 @@ class ObservabilityAssetsTest {
     // And every alert the metrics reference recommends.
     assertThat(alerts).contains("MeshProbeControlPlaneDisconnected", "MeshProbeConfigRejected", "MeshProbeProxyMemoryOverBudget",
         "MeshProbeQuitUnavailable");
+    // Plaintext accepted on a workload configured STRICT (issue 19; promtool test in prometheus/tests/mtls-strict.test.yaml).
+    assertThat(alerts).contains("MeshProbeStrictNotEnforced");
   }
 
   @Test

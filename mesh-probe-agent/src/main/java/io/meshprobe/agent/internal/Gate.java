@@ -97,13 +97,16 @@ final class Gate implements Function<Object, Object> {
     this.deadlineNanos = deadlineNanos;
   }
 
-  /** Stores the hook, then patches the JDK's connect paths (Netty's when they load). On premain's path. */
+  /**
+   * Stores the hook, then has the JDK's connect paths patched (as they load; Netty's too). On premain's path, where
+   * it loads no class of its own beyond the transformer's.
+   */
   void install(Instrumentation inst, JdkPatcher patcher) throws Exception {
     this.inst = inst;
     this.patcher = patcher;
     System.getProperties().put(JdkPatcher.CONNECT, this);
     patcher.enableGate();
-    patcher.patchLoaded(inst, JdkPatcher.GATE_JDK);
+    patcher.patchWhenLoaded(inst, JdkPatcher.GATE_JDK);
   }
 
   void waiter(Thread t) {

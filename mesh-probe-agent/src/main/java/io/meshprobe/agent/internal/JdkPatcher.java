@@ -164,6 +164,30 @@ final class JdkPatcher implements ClassFileTransformer {
     }
   }
 
+  /**
+   * Like {@link #patchLoaded} without loading anything: retransforms those of the named JDK classes that are loaded
+   * already, and leaves the others to {@link #transform} on their first load. None of the gate's classes is loaded
+   * when premain runs (JDK 17 and 25, seen with {@code -Xlog:class+load}), so the gate costs premain no class
+   * loading and no ASM: the socket classes are patched when the agent's own first readiness poll loads them, on its
+   * waiting thread, or by whatever loads them first. Nothing runs during a transformation that could load another
+   * of them (the transformer works on bytes), so the JDK 25 trap of {@link #patchLoaded} does not apply.
+   */
+  void patchWhenLoaded(Instrumentation inst, String... internalNames) throws Exception {
+    List<String> names = new ArrayList<String>();
+    for (String n : internalNames) {
+      names.add(n.replace('/', '.'));
+    }
+    List<Class<?>> again = new ArrayList<Class<?>>();
+    for (Class<?> c : inst.getAllLoadedClasses()) {
+      if (c.getClassLoader() == null && names.contains(c.getName()) && !patched.contains(c.getName().replace('.', '/'))) {
+        again.add(c);
+      }
+    }
+    if (!again.isEmpty()) {
+      inst.retransformClasses(again.toArray(new Class<?>[0]));
+    }
+  }
+
   @Override
   public byte[] transform(
       ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain, byte[] bytes) {

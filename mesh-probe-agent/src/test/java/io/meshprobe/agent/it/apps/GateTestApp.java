@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
  * The gate ITs' app, in a forked JVM with the agent in gate mode: one outbound client per mode, printing
  * {@code <what> <value>} lines to stdout. Modes: {@code nio=HOST:PORT} (non-blocking {@code SocketChannel} with a
  * selector), {@code async=HOST:PORT} ({@code AsynchronousSocketChannel}, Future and handler),
- * {@code netty-epoll=HOST:PORT} / {@code netty-nio=HOST:PORT} (Netty 4.2; an inbound "ping" server on loopback runs
- * on the same single event loop), {@code grpc-epoll=HOST:PORT} (gRPC's relocated Netty 4.1, epoll),
+ * {@code netty-epoll=HOST:PORT} / {@code netty-nio=HOST:PORT} (Netty 4.2; an inbound server on loopback runs on
+ * the same single event loop, answers "pong" to each request and ends the app after a "bye" once connected), {@code grpc-epoll=HOST:PORT} (gRPC's relocated Netty 4.1, epoll),
  * {@code loopback=PORT} (Socket and non-blocking channel to 127.0.0.1), {@code props} (what the agent left in the
  * system properties).
  */
@@ -127,6 +127,7 @@ public final class GateTestApp {
    */
   private static void netty(InetSocketAddress target, boolean epoll) throws Exception {
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    CountDownLatch bye = new CountDownLatch(1);
     try {
       Channel server =
           new ServerBootstrap()
@@ -141,6 +142,9 @@ public final class GateTestApp {
                               new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                  if (((io.netty.buffer.ByteBuf) msg).toString(StandardCharsets.US_ASCII).startsWith("bye")) {
+                                    bye.countDown();
+                                  }
                                   ReferenceCountUtil.release(msg);
                                   ctx.writeAndFlush(Unpooled.copiedBuffer("pong\n", StandardCharsets.US_ASCII));
                                 }
@@ -169,6 +173,7 @@ public final class GateTestApp {
           });
       done.await(60, TimeUnit.SECONDS);
       connect.channel().close().sync();
+      bye.await(30, TimeUnit.SECONDS); // the test's last inbound request ("bye"), or the test gave up
       server.close().sync();
     } finally {
       loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();

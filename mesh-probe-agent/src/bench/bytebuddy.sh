@@ -26,10 +26,20 @@ jar uf "$work/agent-bytebuddy.jar" -C "$work/bbout" . -C "$work/bbx" .
 cat > "$work/app/Hello.java" <<'J'
 public class Hello { public static void main(String[] a) { System.out.println("main-start " + System.currentTimeMillis()); } }
 J
+# The gate patches the socket classes as they load (not in premain), so its cost shows at the first socket use:
+# this app makes one loopback connect (never gated) right after main starts; its wall time includes that.
+cat > "$work/app/Connect.java" <<'J'
+public class Connect {
+  public static void main(String[] a) throws Exception {
+    System.out.println("main-start " + System.currentTimeMillis());
+    new java.net.Socket("127.0.0.1", Integer.parseInt(a[0])).close();
+  }
+}
+J
 cat > "$work/empty/Empty.java" <<'J'
 public class Empty { public static void premain(String a, java.lang.instrument.Instrumentation i) {} }
 J
-javac --release 8 -d "$work/app" "$work/app/Hello.java" 2>/dev/null
+javac --release 8 -d "$work/app" "$work/app/Hello.java" "$work/app/Connect.java" 2>/dev/null
 javac --release 8 -d "$work/empty" "$work/empty/Empty.java" 2>/dev/null
 printf 'Premain-Class: Empty\nCan-Retransform-Classes: true\n' > "$work/empty/m.txt"
 jar cfm "$work/empty.jar" "$work/empty/m.txt" -C "$work/empty" Empty.class
@@ -49,19 +59,20 @@ for java in "${javas[@]}"; do
   [ -x "$java" ] || continue
   echo "== $("$java" -version 2>&1 | head -1)"
   # Check first that the variant really patches (one debug run).
-  "$java" $waiting -Dmeshprobe.log.level=debug -Dmeshprobe.wait.mode=gate -javaagent:"$work/agent-bytebuddy.jar" -cp "$work/app" Hello 2>&1 | grep -E "patched|could not" | sed 's/^/   byte buddy variant: /'
+  "$java" $waiting -Dmeshprobe.log.level=debug -Dmeshprobe.wait.mode=gate -javaagent:"$work/agent-bytebuddy.jar" -cp "$work/app" Connect 25630 2>&1 | grep -E "patched|could not" | sed 's/^/   byte buddy variant: /'
   rows=()
   if [ -n "${BASE_JAR:-}" ]; then
-    rows+=("base: gate, proxy not ready=$java $waiting -Dmeshprobe.wait.mode=gate -javaagent:$BASE_JAR -cp $work/app Hello"
-      "base: gate, proxy ready=$java $ready -Dmeshprobe.wait.mode=gate -javaagent:$BASE_JAR -cp $work/app Hello")
+    rows+=("base: gate, not ready, 1st connect=$java $waiting -Dmeshprobe.wait.mode=gate -javaagent:$BASE_JAR -cp $work/app Connect 25630"
+      "base: gate, ready, 1st connect=$java $ready -Dmeshprobe.wait.mode=gate -javaagent:$BASE_JAR -cp $work/app Connect 25620")
   fi
   for v in asm bytebuddy; do
     j=$jar; [ $v = bytebuddy ] && j=$work/agent-bytebuddy.jar
-    rows+=("$v: gate, proxy not ready=$java $waiting -Dmeshprobe.wait.mode=gate -javaagent:$j -cp $work/app Hello"
-      "$v: gate, proxy ready=$java $ready -Dmeshprobe.wait.mode=gate -javaagent:$j -cp $work/app Hello"
+    rows+=("$v: gate, not ready, 1st connect=$java $waiting -Dmeshprobe.wait.mode=gate -javaagent:$j -cp $work/app Connect 25630"
+      "$v: gate, ready, 1st connect=$java $ready -Dmeshprobe.wait.mode=gate -javaagent:$j -cp $work/app Connect 25620"
       "$v: block, proxy ready=$java $ready -javaagent:$j -cp $work/app Hello"
       "$v: no mesh=$java -javaagent:$j -cp $work/app Hello")
   done
-  python3 "$here/startup.py" "$runs" "empty agent" "empty agent=$java -javaagent:$work/empty.jar -cp $work/app Hello" "${rows[@]}"
+  python3 "$here/startup.py" "$runs" "empty agent" "empty agent=$java -javaagent:$work/empty.jar -cp $work/app Hello" \
+    "empty agent, 1st connect=$java -javaagent:$work/empty.jar -cp $work/app Connect 25620" "${rows[@]}"
 done
 echo "jars: asm $(stat -c %s "$jar") bytes, byte buddy variant $(stat -c %s "$work/agent-bytebuddy.jar") bytes"

@@ -93,7 +93,8 @@ final class JdkPatcher implements ClassFileTransformer {
    */
   void restoreGate(Instrumentation inst) {
     gate = false;
-    List<Class<?>> classes = new ArrayList<Class<?>>();
+    // A set: another agent's retransform may have had a class patched, and recorded, twice.
+    java.util.Set<Class<?>> classes = new java.util.LinkedHashSet<Class<?>>();
     for (String name : GATE_JDK) {
       if (patched.remove(name)) {
         try {

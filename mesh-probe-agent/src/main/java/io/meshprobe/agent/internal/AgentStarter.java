@@ -169,9 +169,7 @@ public final class AgentStarter {
 
   private void gate() throws Exception {
     final Gate gate = new Gate(System.nanoTime() + probe.waitTimeout().toNanos());
-    System.getProperties().put(JdkPatcher.CONNECT, gate);
-    patcher.enableGate();
-    patcher.patchLoaded(inst, JdkPatcher.SOCKET, JdkPatcher.SOCKET_CHANNEL);
+    gate.install(inst, patcher);
     Thread waiter =
         daemon(
             "mesh-probe-wait",
@@ -183,7 +181,6 @@ public final class AgentStarter {
                   r = awaitReady();
                 } finally {
                   gate.open();
-                  System.getProperties().remove(JdkPatcher.CONNECT);
                 }
                 if (gate.held() > 0) {
                   AgentLog.debug(gate.held() + " outbound connects waited for the proxy");

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * this JVM on free ports; the app JVM gets its URLs as {@code -Dmeshprobe.*-url} system properties.
  */
 class AgentIT {
-  private static final Duration T = Duration.ofSeconds(30);
+  static final Duration T = Duration.ofSeconds(30);
   /** The fake sidecars' own log lines would go to this JVM's stderr. */
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 

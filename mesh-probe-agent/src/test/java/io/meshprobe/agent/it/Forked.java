@@ -32,7 +32,13 @@ final class Forked implements AutoCloseable {
   /** Test classes and Micrometer only: never the unshaded agent or library. */
   static String appClassPath() {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> e.endsWith("test-classes") || e.contains("micrometer") || e.contains("HdrHistogram") || e.contains("LatencyUtils"))
+        .filter(
+            e ->
+                e.endsWith("test-classes")
+                    || e.contains("micrometer")
+                    || e.contains("HdrHistogram")
+                    || e.contains("LatencyUtils")
+                    || e.contains("netty")) // Netty 4.2 and grpc-netty-shaded, for the gate ITs
         .collect(Collectors.joining(File.pathSeparator));
   }
 
@@ -64,6 +70,23 @@ final class Forked implements AutoCloseable {
     cmd.addAll(List.of("-javaagent:" + JAR + (agentArgs.isEmpty() ? "" : "=" + agentArgs), "-cp", appClassPath(), APP));
     cmd.addAll(List.of(appArgs));
     return new Forked(cmd, Map.of());
+  }
+
+  /**
+   * A test app of {@code mainClass} with the agent, JVM options and extra environment variables. The JVM's temp
+   * directory is under {@code target/} (Netty unpacks its native library there).
+   */
+  static Forked main(String java, List<String> jvmOptions, Map<String, String> env, String agentArgs, String mainClass, String... appArgs)
+      throws IOException {
+    Path tmp = Paths.get("target", "forked-tmp").toAbsolutePath();
+    Files.createDirectories(tmp);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-Djava.io.tmpdir=" + tmp);
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-javaagent:" + JAR + (agentArgs.isEmpty() ? "" : "=" + agentArgs), "-cp", appClassPath(), mainClass));
+    cmd.addAll(List.of(appArgs));
+    return new Forked(cmd, env);
   }
 
   private static Thread pump(InputStream in, List<String> lines) {

@@ -85,6 +85,8 @@ public final class MeshProbe implements AutoCloseable {
 
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Longest poll period of {@link #awaitReadyInBackground()}. */
+  private static final long BACKGROUND_POLL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Builder builder;
   private final ProbeConfig config;
@@ -106,6 +108,9 @@ public final class MeshProbe implements AutoCloseable {
   /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
   private volatile boolean nodeKnown;
   private volatile boolean ready;
+  /** {@link System#nanoTime()} of the readiness check behind {@link #ready}; guarded by {@link #readyLock}. */
+  private long readyObservedAt = System.nanoTime();
+  private final Object readyLock = new Object();
   private volatile @Nullable WaitResult lastWait;
   private volatile @Nullable QuitResult quitResult;
   private volatile boolean closed;
@@ -194,16 +199,28 @@ public final class MeshProbe implements AutoCloseable {
   public WaitResult awaitReady(Duration timeout) {
     checkOpen();
     Objects.requireNonNull(timeout, "timeout");
+    return await(timeout, false);
+  }
+
+  /**
+   * @param background no deadline, quiet and patient: one log line when it starts, one when it ends, none in between;
+   *     the poll period doubles from {@code meshprobe.wait.interval} up to {@link #BACKGROUND_POLL_MAX_NANOS}
+   */
+  private WaitResult await(Duration timeout, boolean background) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     Detection d = null;
     ReadinessCheck.Result last = null;
     try {
-      d = detect(deadline);
+      d = detect(background ? System.nanoTime() + config.detectWindow.toNanos() : deadline);
       if (!d.type().hasSidecar()) {
         return finish(new WaitResult(WaitOutcome.NO_PROXY, since(start), d, null, null));
       }
-      Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      if (background) {
+        Log.info("waiting in the background, with no deadline, for the " + d + " at " + readiness.primaryUrl(d));
+      } else {
+        Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      }
       fireWaiting(d, since(start), null);
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
@@ -212,9 +229,10 @@ public final class MeshProbe implements AutoCloseable {
         if (d.type() == MeshType.ENVOY && d.adminUrl() == null) {
           d = findEnvoyAdmin(d);
         }
+        long checkedAt = System.nanoTime();
         last = readiness.check(d);
         if (last.ready) {
-          ready = true;
+          observeReady(true, checkedAt);
           status.sawReady();
           WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
           completeNodeInfoInBackground();
@@ -228,7 +246,7 @@ public final class MeshProbe implements AutoCloseable {
         if (now - deadline >= 0) {
           return finish(new WaitResult(WaitOutcome.TIMED_OUT, since(start), detection(d), last.url, last.answer));
         }
-        if (now - nextLog >= 0) {
+        if (!background && now - nextLog >= 0) {
           Log.info("still waiting for the " + d.mesh() + " proxy after " + Durations.format(since(start)) + " (last: " + last.answer + ")");
           nextLog += LOG_EVERY_NANOS;
         }
@@ -238,6 +256,9 @@ public final class MeshProbe implements AutoCloseable {
         }
         // A proxy that refuses connections is not listening yet: asking again costs almost nothing.
         long pause = last.refused ? interval / 2 : interval;
+        if (background) {
+          interval = Math.min(BACKGROUND_POLL_MAX_NANOS, interval * 2);
+        }
         TimeUnit.NANOSECONDS.sleep(Math.min(pause, deadline - now));
       }
     } catch (InterruptedException e) {
@@ -269,6 +290,39 @@ public final class MeshProbe implements AutoCloseable {
                 } finally {
                   ownThreads.remove(Thread.currentThread());
                 }
+              }
+            },
+            "mesh-probe-wait");
+    waiter.setDaemon(true);
+    future.whenComplete(
+        (r, t) -> {
+          if (future.isCancelled()) {
+            waiter.interrupt();
+          }
+        });
+    startOwn(waiter);
+    return future;
+  }
+
+  /**
+   * Waits for the proxy with no deadline, on a daemon thread of its own ({@code mesh-probe-wait}), for an app that
+   * started without it: logs one line when the wait starts and one when it ends, nothing in between, and polls less
+   * often as time goes by (from {@code meshprobe.wait.interval} up to once a second). The future completes with
+   * {@link WaitOutcome#READY} or {@link WaitOutcome#NO_PROXY}, or {@link WaitOutcome#INTERRUPTED} when it is cancelled
+   * or the probe is closed; it never times out and never throws {@link ProxyNotReadyException}.
+   */
+  public CompletableFuture<WaitResult> awaitReadyInBackground() {
+    checkOpen();
+    final CompletableFuture<WaitResult> future = new CompletableFuture<>();
+    final Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                future.complete(await(Duration.ofNanos(Long.MAX_VALUE / 4), true));
+              } catch (Throwable t) {
+                future.completeExceptionally(t);
+              } finally {
+                ownThreads.remove(Thread.currentThread());
               }
             },
             "mesh-probe-wait");
@@ -410,12 +464,25 @@ public final class MeshProbe implements AutoCloseable {
   }
 
   /** A snapshot from the refresher: readiness follows it (never after a successful quit), then the listeners hear of it. */
-  private void onStatus(MeshStatus snapshot, @Nullable Boolean readyNow) {
+  private void onStatus(MeshStatus snapshot, @Nullable Boolean readyNow, long checkedAt) {
     QuitResult quit = quitResult;
     if (readyNow != null && !closed && (quit == null || quit.outcome() != QuitOutcome.SUCCESS)) {
-      ready = readyNow;
+      observeReady(readyNow, checkedAt);
     }
     fireStatus(snapshot);
+  }
+
+  /**
+   * Records what a readiness check made at {@code checkedAt} saw, unless a later check (the wait's or a refresh's)
+   * already told: a slow status read must not undo what a wait saw after it asked.
+   */
+  private void observeReady(boolean value, long checkedAt) {
+    synchronized (readyLock) {
+      if (checkedAt - readyObservedAt >= 0) {
+        ready = value;
+        readyObservedAt = checkedAt;
+      }
+    }
   }
 
   private void fireStatus(MeshStatus snapshot) {

@@ -192,4 +192,32 @@ class ProxyLivenessTest {
     Map<String, Object> mtls = (Map<String, Object>) doc.get("mtls");
     assertThat(s.toJson()).contains("\"mode\" : \"" + mtls.get("mode") + "\"");
   }
+
+  @Test
+  void theBackgroundWaitLogsOnceWhenItStartsAndOnceWhenItEnds() throws Exception {
+    FakeSidecar sidecar = closer.track(FakeSidecar.istio().freePorts().readyManually().log(QUIET).start());
+    MeshProbe probe = closer.track(ProbeFixture.aimedAt(sidecar).mesh(MeshType.ISTIO_SIDECAR).waitInterval(Duration.ofMillis(5)).build());
+    List<String> lines = new CopyOnWriteArrayList<>();
+    io.meshprobe.internal.Log.redirect(
+        (level, message, thrown) -> {
+          if (level.intValue() >= java.util.logging.Level.INFO.intValue()) {
+            lines.add(level + " " + message);
+          }
+        });
+    try {
+      CompletableFuture<WaitResult> wait = probe.awaitReadyInBackground();
+      // Several polls, with the period growing: none of them logs.
+      await().atMost(10, TimeUnit.SECONDS).until(() -> sidecar.requests().size() >= 6);
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0)).startsWith("INFO waiting in the background, with no deadline");
+      sidecar.becomeReady();
+      WaitResult r = wait.get(10, TimeUnit.SECONDS);
+      assertThat(r.outcome()).isEqualTo(WaitOutcome.READY);
+      assertThat(lines).hasSize(2);
+      assertThat(lines.get(1)).startsWith("INFO ").contains("ready");
+      assertThat(probe.isReady()).isTrue();
+    } finally {
+      io.meshprobe.internal.Log.redirect(null);
+    }
+  }
 }

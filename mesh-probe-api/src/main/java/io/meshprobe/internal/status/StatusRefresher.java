@@ -46,8 +46,9 @@ public final class StatusRefresher implements AutoCloseable {
     /**
      * @param ready whether the proxy is ready according to this snapshot; {@code null} when it does not tell (no
      *     sidecar, or a first silent read that is not a verdict yet)
+     * @param checkedAt {@link System#nanoTime()} when the readiness check behind {@code ready} was made
      */
-    void accept(MeshStatus status, @Nullable Boolean ready);
+    void accept(MeshStatus status, @Nullable Boolean ready, long checkedAt);
   }
 
   /** One readiness check of the detected proxy. */
@@ -112,9 +113,11 @@ public final class StatusRefresher implements AutoCloseable {
   public MeshStatus refresh() {
     MeshStatus s;
     @Nullable Boolean ready = null;
+    long checkedAt = System.nanoTime();
     synchronized (refreshLock) {
       try {
         Detection d = detect.get();
+        checkedAt = System.nanoTime();
         ReadinessCheck.Result r = d.type().hasSidecar() ? readiness.check(d) : null;
         StatusFetcher.Reading reading = fetcher.read(d, appPorts());
         s = reading.status;
@@ -144,7 +147,7 @@ public final class StatusRefresher implements AutoCloseable {
       cached = s;
     }
     if (!closed) {
-      sink.accept(s, ready);
+      sink.accept(s, ready, checkedAt);
     }
     return s;
   }

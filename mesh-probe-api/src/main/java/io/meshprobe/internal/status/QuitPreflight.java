@@ -28,6 +28,9 @@ public final class QuitPreflight {
         http.get(url); // any HTTP answer: the status server, and with it /quitquitquit, is there
         return null;
       } catch (IOException e) {
+        if (!(e instanceof java.net.ConnectException)) {
+          return null; // a timeout or a reset says nothing about the port's being disabled: cannot tell
+        }
         if (!envoyAnswers(http, config.istioReadinessUrl + "/healthz/ready")) {
           // The whole sidecar is silent: it died or restarts; the status refresh reports that (proxy-unreachable).
           // The annotation is not the cause, so do not blame it.

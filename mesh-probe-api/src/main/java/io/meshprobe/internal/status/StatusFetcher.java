@@ -58,6 +58,8 @@ public final class StatusFetcher {
   private long deadline;
   /** Whether any request of the current {@link #fetch} got an HTTP answer (any status). */
   private boolean answered;
+  /** Whether the last failed request had its connection refused: nothing listens on that port. */
+  private boolean lastRefused;
 
   /**
    * @param budget upper bound of one whole {@link #fetch}, every request included; requests that would start after it
@@ -149,9 +151,11 @@ public final class StatusFetcher {
       // pilot-agent's merged metrics: its own process_* series, and the proof that the quit port answers. A silent
       // status port says "quit unavailable" only when Envoy answered: when the whole sidecar is silent, the cause is
       // a dead or restarting proxy, not the status.sidecar.istio.io/port annotation, so the quit path stays unknown.
+      // Only a refused connection says "nothing listens there", which is what the annotation does; a timeout says
+      // nothing about the port (a loaded pod), so it leaves the quit path unknown too.
       boolean envoyAnswered = answered;
       boolean quitPort = answers(istioStatusUrl + "/stats/prometheus", e);
-      e.quitAnswered = quitPort ? Boolean.TRUE : envoyAnswered ? Boolean.FALSE : null;
+      e.quitAnswered = quitPort ? Boolean.TRUE : envoyAnswered && lastRefused ? Boolean.FALSE : null;
     } else {
       e.quitAnswered = answered ? Boolean.TRUE : null;
     }
@@ -170,6 +174,7 @@ public final class StatusFetcher {
   private boolean answers(String url, Evidence e) {
     boolean before = answered;
     answered = false;
+    lastRefused = false;
     read(url, e);
     boolean now = answered;
     answered = before || now;
@@ -212,6 +217,7 @@ public final class StatusFetcher {
       return true;
     } catch (IOException ex) {
       answered |= answeredDespite(ex);
+      lastRefused = ex instanceof java.net.ConnectException;
       e.note("GET " + url + ": " + AdminHttp.describe(ex));
       return false;
     } catch (RuntimeException ex) {

@@ -5,7 +5,6 @@ import io.meshprobe.ProxyNotReadyException;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
-import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -113,11 +112,6 @@ final class MeshProbeRuntime implements ApplicationListener<ApplicationEvent>, A
   /** The start-up wait: the first one this runtime ran, kept after later background waits; {@code null} before it ended. */
   @Nullable WaitResult startupWait() {
     return startupWait;
-  }
-
-  /** The ports of the app's running web servers (main and management), as they started. */
-  Set<Integer> webPorts() {
-    return Collections.unmodifiableSet(webPorts);
   }
 
   @Override

@@ -11,8 +11,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.core.env.Environment;
 import org.springframework.test.annotation.DirtiesContext;
 
@@ -29,6 +32,7 @@ import org.springframework.test.annotation.DirtiesContext;
       "meshprobe.wait.timeout=1s"
     })
 @DirtiesContext
+@ExtendWith(OutputCaptureExtension.class)
 class StartedWithoutProxyWebTest {
   static final FakeIstio ISTIO = start();
 
@@ -57,7 +61,7 @@ class StartedWithoutProxyWebTest {
   }
 
   @Test
-  void healthSaysTheAppStartedWithoutItsProxy_evenOnceTheProxyIsReady() throws Exception {
+  void healthSaysTheAppStartedWithoutItsProxy_evenOnceTheProxyIsReady(CapturedOutput output) throws Exception {
     // The app's own outbound call (its runner) was made: the start-up went on without the proxy.
     ISTIO.awaitRequest("GET /app/started", Duration.ofSeconds(10));
     String before = get("/actuator/health/meshprobe");
@@ -77,6 +81,15 @@ class StartedWithoutProxyWebTest {
         .contains("the proxy has been ready since a later background wait")
         .contains("\"wait\":{\"outcome\":\"TIMED_OUT\"")
         .contains("\"backgroundWait\":{\"outcome\":\"READY\"");
+    // The background wait logged one line when it started and one when it ended, nothing in between.
+    assertThat(count(output, "waiting in the background, with no deadline")).isEqualTo(1);
+    assertThat(count(output, "istio proxy ready after")).isEqualTo(1);
+    assertThat(count(output, "waiting up to")).isEqualTo(1);
+    assertThat(output.toString()).doesNotContain("still waiting");
+  }
+
+  private static int count(CapturedOutput output, String text) {
+    return output.toString().split(java.util.regex.Pattern.quote(text), -1).length - 1;
   }
 
   private String get(String path) throws Exception {

@@ -3,13 +3,18 @@ package io.meshprobe.spring.boot.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.meshprobe.MeshProbe;
+import io.meshprobe.MeshProbeListener;
 import io.meshprobe.spring.boot.autoconfigure.apps.ServiceApp;
+import io.meshprobe.status.MeshStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,6 +44,7 @@ class ProxyLivenessWebTest {
   static final FakeIstio ISTIO = start();
 
   @Autowired Environment environment;
+  @Autowired MeshProbe probe;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -67,13 +73,28 @@ class ProxyLivenessWebTest {
     assertThat(get("/actuator/prometheus").body()).contains("meshprobe_proxy_ready 1.0");
     assertThat(meshprobe()).contains("\"status\":\"UP\"").doesNotContain("proxy-unreachable");
 
+    List<MeshStatus> snapshots = new CopyOnWriteArrayList<>();
+    MeshProbeListener listener =
+        new MeshProbeListener() {
+          @Override
+          public void onStatus(MeshStatus status) {
+            snapshots.add(status);
+          }
+        };
+    probe.addListener(listener);
     ISTIO.kill();
-    long killed = System.nanoTime();
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> get("/actuator/prometheus").body().contains("meshprobe_proxy_ready 0.0") && meshprobe().contains("\"status\":\"DOWN\""));
-    // Two periods and the reads themselves (refused at once on loopback); the bound leaves room for a loaded machine.
-    assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofMillis(2 * PERIOD_MILLIS + 2500));
+    // Within two refresh periods, counted in refreshes rather than wall-clock time: the verdict is in the second
+    // snapshot read after the kill, the third one at most if a read was in flight when the proxy died.
+    await().atMost(Duration.ofSeconds(5)).until(() -> snapshots.stream().anyMatch(x -> x.findings().stream().anyMatch(f -> f.code().equals("proxy-unreachable"))));
+    probe.removeListener(listener);
+    int verdict = 0;
+    while (snapshots.get(verdict).findings().stream().noneMatch(f -> f.code().equals("proxy-unreachable"))) {
+      verdict++;
+    }
+    assertThat(verdict).as("snapshots before the verdict, after the kill").isLessThanOrEqualTo(2);
     String down = meshprobe();
     assertThat(down).contains("\"code\":\"proxy-unreachable\"").contains("\"severity\":\"ERROR\"").doesNotContain("quit-unavailable");
     HttpResponse<String> health = get("/actuator/health");

@@ -22,11 +22,15 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,11 +64,28 @@ import org.jspecify.annotations.Nullable;
  * variable {@code MESHPROBE_*} (upper case, {@code .} and {@code -} become {@code _}); then the default. The keys
  * are listed in the README.
  *
- * <p>Thread-safe. One probe per app is enough; {@link #close()} releases its threads and connections.
+ * <h2>Threads</h2>
+ *
+ * Thread-safe: every method may be called from any thread. One probe per app is enough.
+ *
+ * <ul>
+ *   <li>{@link #awaitReady()}, {@link #detect()}, {@link #quitProxy()} and {@link #refreshStatus()} run on the calling
+ *       thread and block it at most for their documented deadline.
+ *   <li>Getters ({@link #isReady()}, {@link #status()}, {@link #lastWait()}, {@link #lastDetection()},
+ *       {@link #lastQuit()}) make no call and never block on I/O: gauges and health checks may call them freely.
+ *   <li>The probe's own threads, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}),
+ *       {@code mesh-probe-node-info} (once after a ready wait, to read Istio's node metadata) and
+ *       {@code mesh-probe-status} (the background status refresh, only after {@link #startStatusRefresh()}).
+ *   <li>{@link #close()} stops them: it interrupts the probe's own waits and threads, ends a wait in progress on
+ *       another thread within one poll ({@link WaitOutcome#INTERRUPTED}), and discards a status read still in flight.
+ *   <li>Listeners are called on the thread that produced the event (see {@link MeshProbeListener}).
+ * </ul>
  */
 public final class MeshProbe implements AutoCloseable {
   private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long PROGRESS_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Longest poll period of {@link #awaitReadyInBackground()}. */
+  private static final long BACKGROUND_POLL_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Builder builder;
   private final ProbeConfig config;
@@ -75,6 +96,8 @@ public final class MeshProbe implements AutoCloseable {
   private final StatusRefresher status;
   private final boolean quitPreflight;
   private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
+  /** The probe's own running threads (async waits, node-info read), interrupted by {@link #close()}. */
+  private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
   private final Object detectLock = new Object();
   /** The detection in flight, shared by every caller that needs the verdict meanwhile. */
   private final AtomicReference<CompletableFuture<Detection>> detecting = new AtomicReference<>();
@@ -86,6 +109,9 @@ public final class MeshProbe implements AutoCloseable {
   /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
   private volatile boolean nodeKnown;
   private volatile boolean ready;
+  /** {@link System#nanoTime()} of the readiness check behind {@link #ready}; guarded by {@link #readyLock}. */
+  private long readyObservedAt = System.nanoTime();
+  private final Object readyLock = new Object();
   private volatile @Nullable WaitResult lastWait;
   private volatile @Nullable QuitResult quitResult;
   private volatile boolean closed;
@@ -97,7 +123,7 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(config, http, this::detectNow, this::fireStatus);
+    this.status = new StatusRefresher(config, http, this::detectNow, readiness::check, this::onStatus);
     this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
       listeners.add(builder.listener);
@@ -207,16 +233,28 @@ public final class MeshProbe implements AutoCloseable {
   public WaitResult awaitReady(Duration timeout) {
     checkOpen();
     Objects.requireNonNull(timeout, "timeout");
+    return await(timeout, false);
+  }
+
+  /**
+   * @param background no deadline, quiet and patient: one log line when it starts, one when it ends, none in between;
+   *     the poll period doubles from {@code meshprobe.wait.interval} up to {@link #BACKGROUND_POLL_MAX_NANOS}
+   */
+  private WaitResult await(Duration timeout, boolean background) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     Detection d = null;
     ReadinessCheck.Result last = null;
     try {
-      d = detect(deadline);
+      d = detect(background ? System.nanoTime() + config.detectWindow.toNanos() : deadline);
       if (!d.type().hasSidecar()) {
         return finish(new WaitResult(WaitOutcome.NO_PROXY, since(start), d, null, null));
       }
-      Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      if (background) {
+        Log.info("waiting in the background, with no deadline, for the " + d + " at " + readiness.primaryUrl(d));
+      } else {
+        Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
+      }
       fireWaiting(d, since(start), null);
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
@@ -225,18 +263,24 @@ public final class MeshProbe implements AutoCloseable {
         if (d.type() == MeshType.ENVOY && d.adminUrl() == null) {
           d = findEnvoyAdmin(d);
         }
+        long checkedAt = System.nanoTime();
         last = readiness.check(d);
         if (last.ready) {
-          ready = true;
+          observeReady(true, checkedAt);
+          status.sawReady();
           WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
           completeNodeInfoInBackground();
           return result;
         }
         long now = System.nanoTime();
+        if (closed) {
+          return finish(
+              new WaitResult(WaitOutcome.INTERRUPTED, since(start), detection(d), last.url, "the probe was closed; last: " + last.answer));
+        }
         if (now - deadline >= 0) {
           return finish(new WaitResult(WaitOutcome.TIMED_OUT, since(start), detection(d), last.url, last.answer));
         }
-        if (now - nextLog >= 0) {
+        if (!background && now - nextLog >= 0) {
           Log.info("still waiting for the " + d.mesh() + " proxy after " + Durations.format(since(start)) + " (last: " + last.answer + ")");
           nextLog += LOG_EVERY_NANOS;
         }
@@ -245,6 +289,9 @@ public final class MeshProbe implements AutoCloseable {
           nextProgress += PROGRESS_EVERY_NANOS;
         }
         long pause = ReadinessCheck.pause(interval, now - start, last.refused);
+        if (background) {
+          interval = Math.min(BACKGROUND_POLL_MAX_NANOS, interval * 2);
+        }
         TimeUnit.NANOSECONDS.sleep(Math.min(pause, deadline - now));
       }
     } catch (InterruptedException e) {
@@ -273,6 +320,8 @@ public final class MeshProbe implements AutoCloseable {
                   future.complete(awaitReady(timeout));
                 } catch (Throwable t) {
                   future.completeExceptionally(t);
+                } finally {
+                  ownThreads.remove(Thread.currentThread());
                 }
               }
             },
@@ -284,11 +333,49 @@ public final class MeshProbe implements AutoCloseable {
             waiter.interrupt();
           }
         });
-    waiter.start();
+    startOwn(waiter);
     return future;
   }
 
-  /** Whether the proxy was last seen ready; no call is made. {@code false} before any wait and after a quit. */
+  /**
+   * Waits for the proxy with no deadline, on a daemon thread of its own ({@code mesh-probe-wait}), for an app that
+   * started without it: logs one line when the wait starts and one when it ends, nothing in between, and polls less
+   * often as time goes by (from {@code meshprobe.wait.interval} up to once a second). The future completes with
+   * {@link WaitOutcome#READY} or {@link WaitOutcome#NO_PROXY}, or {@link WaitOutcome#INTERRUPTED} when it is cancelled
+   * or the probe is closed; it never times out and never throws {@link ProxyNotReadyException}.
+   */
+  public CompletableFuture<WaitResult> awaitReadyInBackground() {
+    checkOpen();
+    final CompletableFuture<WaitResult> future = new CompletableFuture<>();
+    final Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                future.complete(await(Duration.ofNanos(Long.MAX_VALUE / 4), true));
+              } catch (Throwable t) {
+                future.completeExceptionally(t);
+              } finally {
+                ownThreads.remove(Thread.currentThread());
+              }
+            },
+            "mesh-probe-wait");
+    waiter.setDaemon(true);
+    future.whenComplete(
+        (r, t) -> {
+          if (future.isCancelled()) {
+            waiter.interrupt();
+          }
+        });
+    startOwn(waiter);
+    return future;
+  }
+
+  /**
+   * Whether the proxy was last seen ready, by the latest wait or the latest status snapshot; no call is made. With the
+   * status refresh running ({@link #startStatusRefresh()}), it follows the proxy after the wait: it turns
+   * {@code false} when the proxy stops answering (finding {@code proxy-unreachable}) and {@code true} again when it
+   * is back, or when it turned ready after a timed-out wait. {@code false} before any wait and after a quit.
+   */
   public boolean isReady() {
     return ready;
   }
@@ -399,18 +486,73 @@ public final class MeshProbe implements AutoCloseable {
 
   /**
    * The latest mesh status snapshot (mTLS mode, identity and certificate, port table, findings), or {@code null}
-   * before the first one is taken. Makes no call to the proxy: the first call starts a background refresh (a
-   * daemon thread, every {@code meshprobe.status.refresh}, default 30 s) and returns at once.
+   * before the first one is taken. Makes no call to the proxy and starts nothing; snapshots come from
+   * {@link #refreshStatus()} and from the background refresh of {@link #startStatusRefresh()}. After {@link #close()}
+   * it still returns the last snapshot.
    */
   public @Nullable MeshStatus status() {
-    checkOpen();
     return status.cached();
+  }
+
+  /**
+   * Starts the background status refresh: a first snapshot at once, then one every {@code meshprobe.status.refresh}
+   * (default 30 s), on the daemon thread {@code mesh-probe-status}. Each refresh also checks the proxy's readiness, so
+   * {@link #isReady()} follows it and a proxy that stops answering is reported ({@code proxy-unreachable}). Idempotent;
+   * {@link #close()} stops it.
+   *
+   * @return whether the refresh runs: false when {@code meshprobe.status.refresh} is zero or the probe is closed
+   */
+  public boolean startStatusRefresh() {
+    return !closed && status.start();
   }
 
   /** Takes a status snapshot now: detects the mesh (bounded by the detection window) and reads the proxy. */
   public MeshStatus refreshStatus() {
     checkOpen();
     return status.refresh();
+  }
+
+  /**
+   * Declares the app's own inbound ports once they are known, e.g. a web server's port after it started (the probe
+   * may be built before). The status port table lists them, unless {@code meshprobe.ports} is configured, which wins.
+   * Replaces the ports declared before; {@code null} or an empty collection forgets them. Takes effect at the next
+   * status snapshot.
+   *
+   * @throws IllegalArgumentException if a port is not between 1 and 65535
+   */
+  public void declareAppPorts(@Nullable Collection<Integer> ports) {
+    TreeSet<Integer> sorted = new TreeSet<>();
+    if (ports != null) {
+      for (Integer p : ports) {
+        if (p == null || p <= 0 || p > 65535) {
+          throw new IllegalArgumentException("ports must be between 1 and 65535, but got " + p);
+        }
+        sorted.add(p);
+      }
+    }
+    status.declarePorts(Collections.unmodifiableList(new ArrayList<>(sorted)));
+  }
+
+  /** A snapshot from the refresher: readiness follows it (never after a successful quit), then the listeners hear of it. */
+  private void onStatus(MeshStatus snapshot, @Nullable Boolean readyNow, long checkedAt) {
+    QuitResult quit = quitResult;
+    if (readyNow != null && !closed && (quit == null || quit.outcome() != QuitOutcome.SUCCESS)) {
+      observeReady(readyNow, checkedAt);
+    }
+    fireStatus(snapshot);
+  }
+
+  /**
+   * Records what a readiness check made at {@code checkedAt} saw, unless a later check (the wait's or a refresh's)
+   * already told: a slow status read must not undo what a wait saw after it asked.
+   */
+  private void observeReady(boolean value, long checkedAt) {
+    synchronized (readyLock) {
+      if (checkedAt - readyObservedAt >= 0) {
+        ready = value;
+        readyObservedAt = checkedAt;
+      }
+    }
   }
 
   private void fireStatus(MeshStatus snapshot) {
@@ -432,12 +574,28 @@ public final class MeshProbe implements AutoCloseable {
     listeners.remove(listener);
   }
 
-  /** Releases the probe's connections and threads. Does not quit the proxy. Idempotent. */
+  /**
+   * Releases the probe's connections and threads: stops the status refresh (a read in flight is discarded), interrupts
+   * the probe's own threads (async waits end {@link WaitOutcome#INTERRUPTED}), and makes a wait in progress on another
+   * thread end within one poll. Does not quit the proxy. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
     status.close();
+    for (Thread t : ownThreads) {
+      t.interrupt();
+    }
     http.close();
+  }
+
+  /** Starts one of the probe's own threads, so that {@link #close()} can interrupt it. */
+  private void startOwn(Thread t) {
+    ownThreads.add(t);
+    t.start();
+    if (closed) {
+      t.interrupt(); // closed between the caller's check and here
+    }
   }
 
   private void checkOpen() {
@@ -525,11 +683,13 @@ public final class MeshProbe implements AutoCloseable {
               } catch (Throwable e) {
                 // Never a stack trace of our own in the app's output (OutOfMemoryError included): one debug line at most.
                 quietly(e);
+              } finally {
+                ownThreads.remove(Thread.currentThread());
               }
             },
             "mesh-probe-node-info");
     t.setDaemon(true);
-    t.start();
+    startOwn(t);
   }
 
   private static void quietly(Throwable e) {
@@ -831,8 +991,9 @@ public final class MeshProbe implements AutoCloseable {
     }
 
     /**
-     * How often the cached {@link #status() status} is refreshed in the background once asked for
-     * ({@code meshprobe.status.refresh}, default 30 s); zero refreshes only on demand.
+     * How often the cached {@link MeshProbe#status() status} is refreshed in the background once
+     * {@link MeshProbe#startStatusRefresh() started} ({@code meshprobe.status.refresh}, default 30 s); zero refreshes
+     * only on demand.
      */
     public Builder statusRefresh(Duration interval) {
       this.statusRefresh = nonNegative("statusRefresh", interval);

@@ -26,12 +26,22 @@ public final class ReadinessCheck {
     public final boolean refused;
     public final String url;
     public final String answer;
+    /**
+     * The proxy sent an HTTP answer (any status). False when the connection was refused, reset or timed out: nothing
+     * listening answered, which is what the status refresh's liveness rule counts.
+     */
+    public final boolean answered;
 
     Result(boolean ready, boolean refused, String url, String answer) {
+      this(ready, refused, url, answer, true);
+    }
+
+    Result(boolean ready, boolean refused, String url, String answer, boolean answered) {
       this.ready = ready;
       this.refused = refused;
       this.url = url;
       this.answer = answer;
+      this.answered = answered;
     }
   }
 
@@ -99,13 +109,13 @@ public final class ReadinessCheck {
       case ENVOY:
         return envoy(detection.adminUrl());
       default:
-        return new Result(false, false, "", "no proxy");
+        return new Result(false, false, "", "no proxy", false);
     }
   }
 
   private Result envoy(@Nullable String admin) {
     if (admin == null) {
-      return new Result(false, true, "", "no Envoy admin found yet");
+      return new Result(false, true, "", "no Envoy admin found yet", false);
     }
     String readyUrl = envoyReady;
     if (readyUrl == null || readyUrl.length() != admin.length() + 6 || !readyUrl.startsWith(admin)) {
@@ -122,7 +132,7 @@ public final class ReadinessCheck {
       NodeInfo node = NodeInfo.read(new ByteArrayInputStream(answer.body().getBytes(StandardCharsets.UTF_8)));
       return new Result("LIVE".equals(node.state()), false, url, "state " + node.state());
     } catch (IOException e) {
-      return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e));
+      return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e), false);
     }
   }
 
@@ -131,7 +141,7 @@ public final class ReadinessCheck {
       AdminHttp.Answer answer = http.get(url);
       return new Result(answer.code() == 200, false, url, answer.describe());
     } catch (IOException e) {
-      return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e));
+      return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e), false);
     }
   }
 }

@@ -148,6 +148,11 @@ public final class MeshStatus {
     return takenAt;
   }
 
+  /** This snapshot as the {@value StatusDocument#SCHEMA} JSON document; see {@link StatusDocument}. */
+  public String toJson() {
+    return StatusDocument.toJson(this);
+  }
+
   @Override
   public String toString() {
     return "MeshStatus{" + proxy + ", identity=" + identity + ", mtls=" + mtls + ", ports=" + ports + ", health=" + health + ", findings=" + findings + "}";

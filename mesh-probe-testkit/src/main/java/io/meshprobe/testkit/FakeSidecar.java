@@ -302,6 +302,41 @@ public final class FakeSidecar implements AutoCloseable {
     }
   }
 
+  /**
+   * Simulates the proxy dying while the app runs (a crashed or restarting container): closes every port and
+   * connection, so that calls are refused, and turns not ready. The port numbers stay this sidecar's, so
+   * {@link #restart()} brings it back on the same ones. Unlike {@link #close()}, the sidecar is not stopped. Does
+   * nothing when it is not listening.
+   */
+  public void kill() {
+    List<MiniHttpServer> toClose;
+    synchronized (lock) {
+      if (stopping || !listening) {
+        return;
+      }
+      listening = false;
+      ready = false;
+      toClose = new ArrayList<MiniHttpServer>(servers.values());
+      servers.clear();
+    }
+    for (MiniHttpServer s : toClose) {
+      s.close();
+    }
+    log("killed: every port refuses connections until restart()");
+  }
+
+  /**
+   * Brings a {@link #kill() killed} sidecar back on the same ports, like the kubelet restarting the container: it
+   * listens at once and turns ready as the builder says ({@code readyAfter}, or {@link #becomeReady()} when
+   * {@code readyManually}). Does nothing when it is listening.
+   *
+   * @throws IllegalStateException if it was stopped (a quit or {@link #close()})
+   * @throws UncheckedIOException if a port was taken meanwhile
+   */
+  public void restart() {
+    startListening();
+  }
+
   /** Turns ready now and logs the {@code READY epochMillis=...} line (once per transition). */
   public void becomeReady() {
     synchronized (lock) {

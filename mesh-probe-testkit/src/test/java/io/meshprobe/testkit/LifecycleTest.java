@@ -44,6 +44,29 @@ class LifecycleTest {
   }
 
   @Test
+  void killRefusesEveryPortAndRestartServesAgainOnTheSamePorts() throws Exception {
+    try (FakeSidecar s = istio().start()) {
+      int readiness = s.port(ISTIO_READINESS);
+      int admin = s.port(ENVOY_ADMIN);
+      assertThat(Http.get(s.url(ISTIO_READINESS) + "/healthz/ready").status()).isEqualTo(200);
+
+      s.kill();
+      for (SidecarPort p : Personality.ISTIO.ports()) {
+        Http.assertRefused(s.port(p));
+      }
+      assertThat(s.isReady()).isFalse();
+      assertThat(s.isStopped()).isFalse();
+
+      s.restart();
+      assertThat(s.port(ISTIO_READINESS)).isEqualTo(readiness);
+      assertThat(s.port(ENVOY_ADMIN)).isEqualTo(admin);
+      assertThat(Http.get(s.url(ISTIO_READINESS) + "/healthz/ready").status()).isEqualTo(200);
+      assertThat(s.isReady()).isTrue();
+      assertThat(log.lines()).filteredOn(l -> l.contains("READY epochMillis=")).hasSize(2);
+    }
+  }
+
+  @Test
   void listenAfterOpensThePortsLater() throws Exception {
     long t0 = System.nanoTime();
     try (FakeSidecar s = istio().listenAfter(Duration.ofMillis(250)).start()) {

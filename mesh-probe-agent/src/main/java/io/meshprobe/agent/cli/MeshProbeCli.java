@@ -11,13 +11,13 @@ import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
 import io.meshprobe.internal.status.Offline;
 import io.meshprobe.internal.status.StatusFetcher;
-import io.meshprobe.internal.status.StatusJson;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.PlaintextPeer;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
+import io.meshprobe.status.StatusDocument;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -291,7 +291,7 @@ public final class MeshProbeCli {
 
   private void json(MeshStatus s, Map<String, ?> extra) {
     try {
-      StatusJson.write(s, extra, out);
+      StatusDocument.write(s, extra, out);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -965,4 +965,56 @@ public final class Derivation {
     }
     return false;
   }
+
+  // ---------------------------------------------------------------- liveness (status refresh)
+
+  /** How many status reads in a row must find the proxy silent before it counts as unreachable. */
+  public static final int SILENT_READS = 2;
+
+  /** The finding code of a proxy that stopped answering after it was ready. */
+  public static final String PROXY_UNREACHABLE = "proxy-unreachable";
+
+  /**
+   * The liveness rule: a proxy that was seen ready and then did not answer {@value #SILENT_READS} status reads in a
+   * row (its readiness endpoint and its admin API refused, reset or timed out every request) is unreachable.
+   *
+   * @param silentReads how many reads in a row found it silent
+   * @param seenReady whether this probe ever saw it ready (before that, the wait reports on it)
+   */
+  public static boolean unreachable(int silentReads, boolean seenReady) {
+    return seenReady && silentReads >= SILENT_READS;
+  }
+
+  /**
+   * {@code s} with the {@value #PROXY_UNREACHABLE} ERROR finding, saying what was tried and what it means. A
+   * {@code quit-unavailable} finding is dropped: its cause is the silent proxy, not the quit annotation.
+   *
+   * @param tried the URLs that did not answer, e.g. {@code "http://127.0.0.1:15021/healthz/ready (connection refused)"}
+   */
+  public static MeshStatus withUnreachable(MeshStatus s, String tried, int silentReads) {
+    String container = s.proxy().mesh().equals("linkerd") ? "linkerd-proxy" : "istio-proxy";
+    Finding unreachable =
+        new Finding(
+            PROXY_UNREACHABLE,
+            Severity.ERROR,
+            "The proxy stopped answering after it was ready: " + tried + ", and its admin API, refused or timed out on "
+                + silentReads + " reads in a row. The sidecar restarted or died, and outbound calls through it fail until"
+                + " it is back; see its restarts in kubectl describe pod and why in kubectl logs <pod> -c " + container
+                + " --previous.");
+    MeshStatus.Builder b = MeshStatus.builder(s.proxy(), s.takenAt());
+    b.identity(s.identity()).mtls(s.mtls()).observedMtlsShare(s.observedMtlsShare()).health(s.health());
+    for (PortStatus p : s.ports()) {
+      b.port(p);
+    }
+    b.finding(unreachable);
+    for (Finding f : s.findings()) {
+      if (!f.code().equals("quit-unavailable")) {
+        b.finding(f);
+      }
+    }
+    for (String note : s.notes()) {
+      b.note(note);
+    }
+    return b.build();
+  }
 }

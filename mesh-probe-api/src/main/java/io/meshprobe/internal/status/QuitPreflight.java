@@ -28,6 +28,14 @@ public final class QuitPreflight {
         http.get(url); // any HTTP answer: the status server, and with it /quitquitquit, is there
         return null;
       } catch (IOException e) {
+        if (!(e instanceof java.net.ConnectException)) {
+          return null; // a timeout or a reset says nothing about the port's being disabled: cannot tell
+        }
+        if (!envoyAnswers(http, config.istioReadinessUrl + "/healthz/ready")) {
+          // The whole sidecar is silent: it died or restarts; the status refresh reports that (proxy-unreachable).
+          // The annotation is not the cause, so do not blame it.
+          return null;
+        }
         return "pilot-agent's status port does not answer (" + url + ": " + AdminHttp.describe(e) + "), so quitting the"
             + " proxy at the end will fail and a Job's pod will hang; remove the annotation status.sidecar.istio.io/port: \"0\""
             + " or use native sidecars";
@@ -61,5 +69,15 @@ public final class QuitPreflight {
       }
     }
     return null;
+  }
+
+  /** Whether Envoy's readiness listener gives any HTTP answer. */
+  private static boolean envoyAnswers(AdminHttp http, String url) {
+    try {
+      http.get(url);
+      return true;
+    } catch (IOException e) {
+      return StatusFetcher.answeredDespite(e);
+    }
   }
 }

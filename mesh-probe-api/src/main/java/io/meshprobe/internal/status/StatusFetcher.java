@@ -57,6 +57,10 @@ public final class StatusFetcher {
   private long deadline;
   /** The traffic counters of the previous read, so plaintext can be told as a rate (recent) as well as since start. */
   private Evidence.@Nullable Traffic lastTraffic;
+  /** Whether any request of the current {@link #fetch} got an HTTP answer (any status). */
+  private boolean answered;
+  /** Whether the last failed request had its connection refused: nothing listens on that port. */
+  private boolean lastRefused;
 
   /**
    * @param budget upper bound of one whole {@link #fetch}, every request included; requests that would start after it
@@ -81,8 +85,29 @@ public final class StatusFetcher {
   }
 
   /** Reads what the proxy of {@code d} tells and derives the status. Never throws for an unreachable proxy: notes say what failed. */
-  public synchronized MeshStatus fetch(Detection d, Derivation.AppPorts ports) {
+  public MeshStatus fetch(Detection d, Derivation.AppPorts ports) {
+    return read(d, ports).status;
+  }
+
+  /** What one {@link #read} found: the status, and whether the proxy's admin API answered at all. */
+  public static final class Reading {
+    public final MeshStatus status;
+    /**
+     * Some request got an HTTP answer (any status). False when every request was refused, reset or timed out, or no
+     * request was made (no proxy, or an Envoy whose admin API is unknown).
+     */
+    public final boolean answered;
+
+    Reading(MeshStatus status, boolean answered) {
+      this.status = status;
+      this.answered = answered;
+    }
+  }
+
+  /** Like {@link #fetch}, and tells whether the proxy answered at all (for the liveness rule). */
+  public synchronized Reading read(Detection d, Derivation.AppPorts ports) {
     deadline = System.nanoTime() + budget.toNanos();
+    answered = false;
     Evidence e = new Evidence();
     switch (d.type()) {
       case ISTIO_SIDECAR:
@@ -110,7 +135,7 @@ public final class StatusFetcher {
     if (t != null) {
       lastTraffic = t;
     }
-    return s;
+    return new Reading(s, answered);
   }
 
   private void envoy(String admin, boolean istio, Evidence e) {
@@ -131,10 +156,16 @@ public final class StatusFetcher {
       read(admin + LISTENER_ERRORS, e);
     }
     if (istio) {
-      // pilot-agent's merged metrics: its own process_* series, and the proof that the quit port answers.
-      e.quitAnswered = answers(istioStatusUrl + "/stats/prometheus", e);
+      // pilot-agent's merged metrics: its own process_* series, and the proof that the quit port answers. A silent
+      // status port says "quit unavailable" only when Envoy answered: when the whole sidecar is silent, the cause is
+      // a dead or restarting proxy, not the status.sidecar.istio.io/port annotation, so the quit path stays unknown.
+      // Only a refused connection says "nothing listens there", which is what the annotation does; a timeout says
+      // nothing about the port (a loaded pod), so it leaves the quit path unknown too.
+      boolean envoyAnswered = answered;
+      boolean quitPort = answers(istioStatusUrl + "/stats/prometheus", e);
+      e.quitAnswered = quitPort ? Boolean.TRUE : envoyAnswered && lastRefused ? Boolean.FALSE : null;
     } else {
-      e.quitAnswered = e.envoySeen();
+      e.quitAnswered = answered ? Boolean.TRUE : null;
     }
   }
 
@@ -149,12 +180,25 @@ public final class StatusFetcher {
 
   /** Reads a URL like {@link #read}; true if the server answered at all (any HTTP status), false if it did not. */
   private boolean answers(String url, Evidence e) {
-    int notes = e.notes.size();
-    if (read(url, e)) {
-      return true;
-    }
-    String note = e.notes.size() > notes ? e.notes.get(e.notes.size() - 1) : "";
-    return note.contains(" answered HTTP ");
+    boolean before = answered;
+    answered = false;
+    lastRefused = false;
+    read(url, e);
+    boolean now = answered;
+    answered = before || now;
+    return now;
+  }
+
+  /**
+   * Whether a failed request still got an answer from the proxy: anything but a refused, reset or timed-out
+   * connection (an HTTP error status, a body over the cap, a payload that does not parse).
+   */
+  static boolean answeredDespite(IOException ex) {
+    return !(ex instanceof java.net.ConnectException
+        || ex instanceof java.net.SocketException
+        || ex instanceof java.io.InterruptedIOException
+        || ex instanceof java.net.UnknownHostException
+        || ex instanceof java.net.NoRouteToHostException);
   }
 
   /** GETs one payload into the evidence; a failure becomes a note. */
@@ -179,11 +223,15 @@ public final class StatusFetcher {
             return null;
           });
       e.sources.add(url);
+      answered = true;
       return true;
     } catch (IOException ex) {
+      answered |= answeredDespite(ex);
+      lastRefused = ex instanceof java.net.ConnectException;
       e.note("GET " + url + ": " + AdminHttp.describe(ex));
       return false;
     } catch (RuntimeException ex) {
+      answered = true; // the body did not parse: something answered
       e.note("GET " + url + ": " + ex);
       return false;
     }

@@ -1,6 +1,7 @@
 package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -33,8 +34,8 @@ public final class MeshProbeLegacyHealthContributorAutoConfiguration {
     /** The bean name gives the component its name: {@code meshprobe}. */
     @Bean
     @ConditionalOnMissingBean(name = "meshprobeHealthIndicator")
-    HealthIndicator meshprobeHealthIndicator(MeshProbe probe) {
-      return new MeshProbeLegacyHealthIndicator(probe);
+    HealthIndicator meshprobeHealthIndicator(MeshProbe probe, ObjectProvider<MeshProbeRuntime> runtime) {
+      return new MeshProbeLegacyHealthIndicator(probe, runtime.getIfAvailable());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 
@@ -10,14 +11,18 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  */
 final class MeshProbeLegacyHealthIndicator implements HealthIndicator {
   private final MeshProbe probe;
+  private final @Nullable MeshProbeRuntime runtime;
 
-  MeshProbeLegacyHealthIndicator(MeshProbe probe) {
+  /** @param runtime the starter's runtime, for the start-up wait it kept; used only when it owns {@code probe} */
+  MeshProbeLegacyHealthIndicator(MeshProbe probe, @Nullable MeshProbeRuntime runtime) {
     this.probe = probe;
+    this.runtime = runtime != null && runtime.probe() == probe ? runtime : null;
   }
 
   @Override
   public Health health() {
-    MeshProbeHealth h = MeshProbeHealth.of(probe);
+    MeshProbeRuntime r = runtime;
+    MeshProbeHealth h = MeshProbeHealth.of(probe, r == null ? null : r.startupWait());
     return Health.status(h.status).withDetails(h.details).build();
   }
 }

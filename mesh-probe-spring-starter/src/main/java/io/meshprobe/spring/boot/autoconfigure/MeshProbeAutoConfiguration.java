@@ -26,7 +26,7 @@ public final class MeshProbeAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   static MeshProbeRuntime meshProbeRuntime(MeshProbeProperties properties) {
-    return MeshProbeRuntime.detached(MeshProbes.create(properties));
+    return MeshProbeRuntime.detached(MeshProbes.create(properties), properties.getPorts().isEmpty());
   }
 
   /** No destroy method: the runtime closes the probe, after the quit if one is due. */

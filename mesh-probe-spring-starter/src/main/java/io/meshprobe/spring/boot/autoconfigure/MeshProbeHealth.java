@@ -3,35 +3,39 @@ package io.meshprobe.spring.boot.autoconfigure;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
 import io.meshprobe.QuitResult;
+import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.status.Finding;
-import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
-import io.meshprobe.status.PortStatus;
-import java.time.Instant;
-import java.util.ArrayList;
+import io.meshprobe.status.StatusDocument;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code meshprobe} health component, independent of the Boot generation: a status code and ordered details,
- * built from the probe's cached state only. No call to the proxy is ever made per health request; the status is
- * kept current by the runtime's background wait.
+ * built from the probe's cached state only. No call to the proxy is ever made per health request; the state is kept
+ * current by the library's background status refresh (which also follows the proxy's readiness after start-up, see
+ * {@link MeshProbe#startStatusRefresh()}) and by the runtime's background wait while the proxy is not ready yet.
  *
  * <p>The adapters for Boot 4 ({@code org.springframework.boot.health.contributor}) and Boot 3.5
  * ({@code org.springframework.boot.actuate.health}) only copy it into their {@code Health}. Details arrive in
- * sections: proxy, readiness, start-up wait, quit, and the diagnosis (mTLS mode, identity, certificate expiry, ports,
- * findings) from the library's cached status snapshot.
+ * sections: proxy, readiness, start-up wait (and whether the app started without its proxy), quit, and under
+ * {@code status} the library's status document ({@link StatusDocument}, the same fields as {@code doctor --json} and
+ * the {@code meshprobe} endpoint).
  */
 final class MeshProbeHealth {
   /** Up: the proxy is ready, or there is no proxy in the pod (no mesh, ambient mode): nothing to wait for. */
   static final String UP = "UP";
+  /** Down: the proxy was ready and stopped answering (finding {@code proxy-unreachable}): outbound calls fail. */
+  static final String DOWN = "DOWN";
   /** Out of service: a proxy is there and not ready (still starting, or quit). Readiness answers 503. */
   static final String OUT_OF_SERVICE = "OUT_OF_SERVICE";
   /** Unknown: nothing was looked at yet. */
   static final String UNKNOWN = "UNKNOWN";
+
+  /** The finding code of the library's liveness rule. */
+  static final String PROXY_UNREACHABLE = "proxy-unreachable";
 
   final String status;
   final Map<String, Object> details;
@@ -41,7 +45,11 @@ final class MeshProbeHealth {
     this.details = details;
   }
 
-  static MeshProbeHealth of(MeshProbe probe) {
+  /**
+   * @param startupWait the start-up wait as the runtime saw it, kept after later background waits; {@code null} to use
+   *     the probe's latest wait (a probe the starter did not wait with)
+   */
+  static MeshProbeHealth of(MeshProbe probe, @Nullable WaitResult startupWait) {
     Map<String, Object> details = new LinkedHashMap<>();
     Detection d = probe.lastDetection();
     if (d == null) {
@@ -50,18 +58,31 @@ final class MeshProbeHealth {
       return new MeshProbeHealth(UNKNOWN, details);
     }
     boolean ready = probe.isReady();
-    MeshStatus snapshot;
-    try {
-      snapshot = probe.status();
-    } catch (IllegalStateException closed) {
-      snapshot = null; // the probe was closed (the app is going down): report what is known
-    }
+    MeshStatus snapshot = probe.status();
     proxy(details, d, ready);
-    startupWait(details, probe.lastWait());
+    waits(details, startupWait != null ? startupWait : probe.lastWait(), probe.lastWait(), ready);
     quit(details, probe.lastQuit());
-    diagnosis(details, snapshot);
-    String status = !d.type().hasSidecar() || ready ? UP : OUT_OF_SERVICE;
+    Finding unreachable = unreachable(snapshot);
+    if (unreachable != null) {
+      details.put("message", unreachable.message());
+    }
+    if (snapshot != null) {
+      details.put("status", StatusDocument.toMap(snapshot));
+    }
+    String status = unreachable != null ? DOWN : !d.type().hasSidecar() || ready ? UP : OUT_OF_SERVICE;
     return new MeshProbeHealth(status, details);
+  }
+
+  private static @Nullable Finding unreachable(@Nullable MeshStatus snapshot) {
+    if (snapshot == null) {
+      return null;
+    }
+    for (Finding f : snapshot.findings()) {
+      if (f.code().equals(PROXY_UNREACHABLE)) {
+        return f;
+      }
+    }
+    return null;
   }
 
   private static void proxy(Map<String, Object> details, Detection d, boolean ready) {
@@ -74,15 +95,35 @@ final class MeshProbeHealth {
     details.put("detectedBy", d.source());
   }
 
-  private static void startupWait(Map<String, Object> details, @Nullable WaitResult wait) {
-    if (wait == null) {
+  /**
+   * {@code wait}: the start-up wait. When it timed out, {@code startedWithoutProxy} says so plainly, even after a later
+   * background wait found the proxy ready ({@code backgroundWait}).
+   */
+  private static void waits(Map<String, Object> details, @Nullable WaitResult startup, @Nullable WaitResult latest, boolean ready) {
+    if (startup == null) {
       return;
     }
+    details.put("wait", wait(startup));
+    if (startup.outcome() == WaitOutcome.TIMED_OUT) {
+      details.put("startedWithoutProxy", true);
+      details.put(
+          "message",
+          "The app started without its proxy: the start-up wait timed out after "
+              + startup.waited().toMillis()
+              + " ms"
+              + (ready ? "; the proxy has been ready since a later background wait." : "; still waiting for it in the background."));
+    }
+    if (latest != null && latest != startup) {
+      details.put("backgroundWait", wait(latest));
+    }
+  }
+
+  private static Map<String, Object> wait(WaitResult wait) {
     Map<String, Object> w = new LinkedHashMap<>();
     w.put("outcome", wait.outcome().name());
     w.put("waited", wait.waited().toMillis() + "ms");
     w.put("message", wait.message());
-    details.put("wait", w);
+    return w;
   }
 
   private static void quit(Map<String, Object> details, @Nullable QuitResult quit) {
@@ -93,46 +134,6 @@ final class MeshProbeHealth {
     q.put("outcome", quit.outcome().name());
     q.put("message", quit.message());
     details.put("quit", q);
-  }
-
-  /**
-   * The library's cached status snapshot: mTLS mode, identity and certificate expiry, the port table, findings.
-   * {@link MeshProbe#status()} makes no call: its first use starts the library's background refresh
-   * ({@code meshprobe.status.refresh}, 30 s), and until the first snapshot is in the section is absent.
-   */
-  private static void diagnosis(Map<String, Object> details, @Nullable MeshStatus status) {
-    if (status == null) {
-      return;
-    }
-    details.put("mtls", status.mtls().name());
-    Identity identity = status.identity();
-    if (identity != null) {
-      putIfPresent(details, "identity", identity.name());
-      Instant expiry = identity.notAfter();
-      if (expiry != null) {
-        details.put("certExpiry", expiry.toString());
-      }
-    }
-    List<Map<String, Object>> ports = new ArrayList<>();
-    for (PortStatus p : status.ports()) {
-      Map<String, Object> port = new LinkedHashMap<>();
-      port.put("port", p.port());
-      port.put("protocol", p.protocol().name());
-      port.put("mtls", p.mtls().name());
-      port.put("intercepted", p.intercepted().name());
-      ports.add(port);
-    }
-    details.put("ports", ports);
-    List<Map<String, Object>> findings = new ArrayList<>();
-    for (Finding f : status.findings()) {
-      Map<String, Object> finding = new LinkedHashMap<>();
-      finding.put("code", f.code());
-      finding.put("severity", f.severity().name());
-      finding.put("message", f.message());
-      findings.add(finding);
-    }
-    details.put("findings", findings);
-    details.put("statusTakenAt", status.takenAt().toString());
   }
 
   private static void putIfPresent(Map<String, Object> details, String key, @Nullable Object value) {

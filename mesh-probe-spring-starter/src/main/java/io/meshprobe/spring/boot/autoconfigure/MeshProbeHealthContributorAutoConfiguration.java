@@ -1,6 +1,7 @@
 package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -35,8 +36,8 @@ public final class MeshProbeHealthContributorAutoConfiguration {
     /** The bean name gives the component its name: {@code meshprobe}. */
     @Bean
     @ConditionalOnMissingBean(name = "meshprobeHealthIndicator")
-    HealthIndicator meshprobeHealthIndicator(MeshProbe probe) {
-      return new MeshProbeHealthIndicator(probe);
+    HealthIndicator meshprobeHealthIndicator(MeshProbe probe, ObjectProvider<MeshProbeRuntime> runtime) {
+      return new MeshProbeHealthIndicator(probe, runtime.getIfAvailable());
     }
   }
 }

@@ -44,8 +44,9 @@ public class MeshProbeProperties {
   private final Admin admin = new Admin();
 
   /**
-   * The app's inbound ports for the status port table. Empty: the ports the JVM listens on (when the agent publishes
-   * them), else the proxy's non-proxy inbound ports.
+   * The app's inbound ports for the status port table. Empty: the ports of the app's web servers (main and
+   * management, as they start), else the ports the JVM listens on (when the agent publishes them), else the proxy's
+   * non-proxy inbound ports.
    */
   private List<Integer> ports = new ArrayList<>();
 
@@ -412,7 +413,7 @@ public class MeshProbeProperties {
 
   /** Mesh status snapshot (mTLS, identity, ports, findings). */
   public static class Status {
-    /** How often the cached status is refreshed in the background once asked for; 0 refreshes only on demand. */
+    /** How often the cached status, and with it the proxy's readiness, is refreshed in the background; 0 refreshes only on demand. */
     private Duration refresh = Duration.ofSeconds(30);
 
     public Duration getRefresh() {

@@ -62,7 +62,7 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     MeshProbe probe = MeshProbes.create(properties);
     QuitRule.Facts.Builder facts = quitFacts(probe, environment, context, agent, properties);
     boolean hold = !agent && (mode == MeshProbeProperties.WaitMode.PARALLEL || mode == MeshProbeProperties.WaitMode.GATE);
-    MeshProbeRuntime runtime = new MeshProbeRuntime(probe, context, hold, facts);
+    MeshProbeRuntime runtime = new MeshProbeRuntime(probe, context, hold, facts, properties.getPorts().isEmpty());
     // A manually registered singleton is not destroyed with the context: the runtime closes the probe itself.
     context.getBeanFactory().registerSingleton(MeshProbeRuntime.BEAN_NAME, runtime);
     context.addApplicationListener(runtime);

@@ -52,6 +52,12 @@ final class MeshProbes {
     if (envoy != null && !envoy.isEmpty()) {
       b.envoyAdminUrl(envoy);
     }
-    return b.build();
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      // A bad value the binder could not catch (a non-loopback admin URL, an unknown meshprobe.mesh): reported by
+      // MeshProbeSettingsFailureAnalyzer with the property's origin.
+      throw new MeshProbeSettingsException(e.getMessage(), e);
+    }
   }
 }

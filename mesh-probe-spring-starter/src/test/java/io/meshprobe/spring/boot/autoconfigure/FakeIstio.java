@@ -32,6 +32,17 @@ final class FakeIstio implements AutoCloseable {
     }
   }
 
+  /** The proxy dies, as a crashed container: every port refuses connections (same ports after {@link #restart()}). */
+  void kill() {
+    sidecar.kill();
+  }
+
+  /** The proxy is back on the same ports, ready at once. */
+  void restart() {
+    sidecar.restart();
+    sidecar.becomeReady();
+  }
+
   /** Where the app's own outbound calls go (the status port answers them with a 404, and records them). */
   String url() {
     return sidecar.url(SidecarPort.ISTIO_STATUS);

@@ -30,7 +30,10 @@ import org.springframework.core.env.Environment;
       "management.endpoint.health.group.readiness.include=readinessState,meshprobe",
       "management.endpoint.health.group.readiness.show-details=always",
       // Boot 3.5's test support turns metrics export off in @SpringBootTest unless told otherwise.
-      "management.prometheus.metrics.export.enabled=true"
+      "management.prometheus.metrics.export.enabled=true",
+      // The recorded pod's app port (its config dump and annotations know 9080, not this test's random port), so that
+      // the saved output reads like the pod's; ProxyLivenessWebTest covers the random port without meshprobe.ports.
+      "meshprobe.ports=9080"
     })
 class WebAppIntegrationTest {
   static final FakeIstio ISTIO = start();

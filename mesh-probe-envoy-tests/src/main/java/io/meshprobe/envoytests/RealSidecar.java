@@ -56,7 +56,7 @@ public final class RealSidecar implements AutoCloseable {
     this.b = b;
     this.istio = b.istio;
     Instant now = Instant.now();
-    this.cert = ca.issue(SPIFFE_ID, now.minus(Duration.ofMinutes(1)), now.plus(b.certLifetime));
+    this.cert = ca.issue(SPIFFE_ID, now.minus(b.certIssuedAgo), now.plus(b.certLifetime));
     this.standIn = istio ? new PilotAgentStandIn(statusPort, admin) : null;
     this.envoy = new EnvoyProcess(EnvoyBinary.require(), b.dir, istio ? istioBootstrap() : meshBootstrap(), b.drainTimeSeconds);
   }
@@ -260,6 +260,7 @@ public final class RealSidecar implements AutoCloseable {
     private final boolean istio;
     private List<AppPort> ports = DEFAULT_PORTS;
     private Duration certLifetime = Duration.ofHours(24);
+    private Duration certIssuedAgo = Duration.ofMinutes(1);
     private Duration initialFetchTimeout = Duration.ZERO;
     private int drainTimeSeconds = 5;
     private boolean controlPlaneLate;
@@ -274,9 +275,15 @@ public final class RealSidecar implements AutoCloseable {
       return this;
     }
 
-    /** The workload certificate's lifetime from now (default 24 h, Istio's default). */
+    /** How long from now the workload certificate stays valid (default 24 h, Istio's default lifetime). */
     public Builder certLifetime(Duration lifetime) {
       this.certLifetime = lifetime;
+      return this;
+    }
+
+    /** How long ago the workload certificate became valid (default 1 min). */
+    public Builder certIssuedAgo(Duration ago) {
+      this.certIssuedAgo = ago;
       return this;
     }
 

@@ -25,6 +25,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ControlPlane implements AutoCloseable {
   private static final String GROUP = "sidecar";
+  /** The control plane logs every closed stream at INFO (through SLF4J to java.util.logging): warnings only. */
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("io.envoyproxy.controlplane");
+
+  static {
+    LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final int port;
   private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);

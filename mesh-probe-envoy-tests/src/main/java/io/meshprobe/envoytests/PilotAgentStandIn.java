@@ -43,6 +43,7 @@ public final class PilotAgentStandIn implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService threads;
   private final AtomicInteger quits = new AtomicInteger();
+  private final AtomicInteger readinessRequests = new AtomicInteger();
   private volatile boolean readyLatched;
   private volatile boolean shuttingDown;
 
@@ -71,6 +72,11 @@ public final class PilotAgentStandIn implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
+  /** How many {@code /healthz/ready} requests it answered (directly or through Envoy's readiness listener). */
+  public int readinessRequests() {
+    return readinessRequests.get();
+  }
+
   /** How many quit calls it accepted. */
   public int quitsAccepted() {
     return quits.get();
@@ -81,6 +87,7 @@ public final class PilotAgentStandIn implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       switch (path) {
         case "/healthz/ready":
+          readinessRequests.incrementAndGet();
           send(ex, ready() ? 200 : 503, "");
           break;
         case "/quitquitquit":

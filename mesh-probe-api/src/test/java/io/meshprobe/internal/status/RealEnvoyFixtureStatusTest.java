@@ -85,6 +85,35 @@ class RealEnvoyFixtureStatusTest {
     assertThat(s.identity().notAfter()).isEqualTo(Instant.parse("2026-12-02T23:02:08Z"));
   }
 
+  /** The fake sidecar serves the modern STRICT set too: the library reads it live as it reads the real Envoy. */
+  @Test
+  void fakeSidecarServingTheRecordedSet() {
+    try (io.meshprobe.testkit.FakeSidecar fake =
+            io.meshprobe.testkit.FakeSidecar.istio()
+                .freePorts()
+                .log(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .configDump(DIR + "config_dump.json")
+                .certs(DIR + "certs.json")
+                .start();
+        io.meshprobe.MeshProbe probe =
+            io.meshprobe.MeshProbe.builder()
+                .mesh(io.meshprobe.MeshType.ISTIO_SIDECAR)
+                .istioAdminUrl(fake.url(io.meshprobe.testkit.SidecarPort.ENVOY_ADMIN))
+                .istioStatusUrl(fake.url(io.meshprobe.testkit.SidecarPort.ISTIO_STATUS))
+                .istioReadinessUrl(fake.url(io.meshprobe.testkit.SidecarPort.ISTIO_READINESS))
+                .statusRefresh(java.time.Duration.ZERO)
+                .build()) {
+      MeshStatus s = probe.refreshStatus();
+      assertThat(s.proxy().version()).isEqualTo("1.28.0");
+      assertThat(s.ports()).extracting(PortStatus::port, PortStatus::mtls)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(9080, MtlsMode.STRICT),
+              org.assertj.core.groups.Tuple.tuple(9081, MtlsMode.PERMISSIVE),
+              org.assertj.core.groups.Tuple.tuple(9090, MtlsMode.PERMISSIVE));
+      assertThat(s.identity().name()).isEqualTo("spiffe://cluster.local/ns/jobs/sa/nightly-report");
+    }
+  }
+
   /** Envoy's real error_state for a listener it rejected (two chains with the same match) names it in the finding. */
   @Test
   void rejectedListenerErrorStateNamesTheListener() throws IOException {

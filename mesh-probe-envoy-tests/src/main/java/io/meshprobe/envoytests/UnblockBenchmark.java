@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
  * and the first LIVE answer is the LIVE moment (so it is up to a poll, about 1 ms, late: latencies read that much
  * short). Latency = the app's {@code System.currentTimeMillis()} in {@code main} minus that moment (same clock).
  *
+ * <p>A round in which the app was not held (it ended before any of its polls reached the proxy: on a heavily loaded
+ * machine the agent's detection can miss the proxy within its 1 s call timeout) is counted as {@code unheld} and
+ * replaced, up to twice the rounds asked.
+ *
  * <p>Usage: {@code UnblockBenchmark AGENT_JAR [rounds=20] [istio|envoy|both]}; prints a table and {@code @result} lines.
  */
 public final class UnblockBenchmark {
@@ -46,20 +50,31 @@ public final class UnblockBenchmark {
         continue;
       }
       List<Long> latencies = new ArrayList<>();
-      for (int i = 0; i < rounds; i++) {
-        latencies.add(round(kind.equals("istio"), agent, work.resolve(kind + "-" + i), random));
+      int unheld = 0;
+      for (int i = 0; latencies.size() < rounds && i < 2 * rounds; i++) {
+        Long latency = round(kind.equals("istio"), agent, work.resolve(kind + "-" + i), random);
+        if (latency == null) {
+          unheld++;
+        } else {
+          latencies.add(latency);
+        }
       }
+      if (latencies.isEmpty()) {
+        throw new IllegalStateException("no round held the app: see " + work);
+      }
+      System.out.printf(Locale.ROOT, "@result unblock-real-envoy.%s.unheld %d%n", kind, unheld);
       Collections.sort(latencies);
       String key = "unblock-real-envoy." + kind;
       System.out.printf(Locale.ROOT, "| %s | %d | %d ms | %d ms | %d ms | %d ms |%n",
           kind.equals("istio") ? "Envoy 1.40, Istio-shaped (readiness listener → pilot-agent stand-in)" : "Envoy 1.40, generic mesh (/ready)",
-          rounds, pct(latencies, 50), pct(latencies, 90), latencies.get(latencies.size() - 1), latencies.get(0));
+          latencies.size(), pct(latencies, 50), pct(latencies, 90), latencies.get(latencies.size() - 1), latencies.get(0));
       System.out.printf(Locale.ROOT, "@result %s.p50 %d%n@result %s.p90 %d%n@result %s.max %d%n@result %s.n %d%n",
-          key, pct(latencies, 50), key, pct(latencies, 90), key, latencies.get(latencies.size() - 1), key, rounds);
+          key, pct(latencies, 50), key, pct(latencies, 90), key, latencies.get(latencies.size() - 1), key, latencies.size());
     }
   }
 
-  static long round(boolean istio, Path agent, Path dir, Random random) throws Exception {
+  /** One round's latency in ms, or null when the agent did not hold the app (it ended before its polls were seen). */
+  static Long round(boolean istio, Path agent, Path dir, Random random) throws Exception {
     try (RealSidecar s = (istio ? RealSidecar.istio() : RealSidecar.envoyMesh()).dir(dir).start()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (s.admin().state() == null) {
@@ -80,6 +95,9 @@ public final class UnblockBenchmark {
         long own = 0;
         long base = adminRequests(s);
         while (istio ? s.pilotAgent().readinessRequests() < 5 : adminRequests(s) - base - (++own) < 5) {
+          if (!app.isAlive()) {
+            return null; // not held: on a loaded machine the agent's detection may miss a slow proxy
+          }
           check(deadline, "the agent's first polls");
           Thread.sleep(5);
         }

@@ -275,6 +275,12 @@ if r("unblock-real-envoy.istio.n") is not None or r("unblock-real-envoy.envoy.n"
             continue
         w(f"| {name} | {r(f'unblock-real-envoy.{k}.n'):.0f} | {r(f'unblock-real-envoy.{k}.p50'):.0f} ms | "
           f"{r(f'unblock-real-envoy.{k}.p90'):.0f} ms | {r(f'unblock-real-envoy.{k}.max'):.0f} ms |")
+    unheld = [f"{k}: {r(f'unblock-real-envoy.{k}.unheld'):.0f}" for k in ("istio", "envoy")
+              if r(f"unblock-real-envoy.{k}.unheld")]
+    if unheld:
+        w("")
+        w("Rounds in which the agent did not hold the app (its detection missed the proxy; replaced, not in the table): "
+          + ", ".join(unheld) + ".")
     commands("1b")
 
 w("## 2. CPU while waiting")

@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <pre>
  * ./mvnw -B -ntp -pl mesh-probe-envoy-tests -am package -DskipTests
- * java -cp "$(cat mesh-probe-envoy-tests/target/classpath.txt)" io.meshprobe.envoytests.FixtureRecorder \
+ * java -cp "mesh-probe-envoy-tests/target/classes:$(cat mesh-probe-envoy-tests/target/classpath.txt)" io.meshprobe.envoytests.FixtureRecorder \
  *     mesh-probe-testkit/src/main/resources/io/meshprobe/testkit/fixtures/envoy-1.40
  * </pre>
  */

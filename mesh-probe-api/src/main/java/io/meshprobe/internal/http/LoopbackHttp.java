@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *       call could take ~3× {@code meshprobe.http.timeout}).
  *   <li>Cost per poll: ~0.45 ms of CPU through {@code HttpURLConnection} in a cold JVM (5.8 % of a core at the 8 ms
  *       poll); here a kept-alive connection, request bytes built once per URL, one read buffer per connection: ~6 µs
- *       of CPU per exchange when hot; on a loaded 2-core machine the whole wait took 2.9-3.7× less CPU than the old
+ *       of CPU per exchange when hot; on a loaded 2-core machine the whole wait took 2.9-4.4× less CPU than the old
  *       client's in the same runs (docs/benchmarks.md, figure 2).
  *   <li>Start-up and size: OkHttp with Kotlin was half of the agent jar's ~2,000 entries, which the JVM indexes at
  *       every start.

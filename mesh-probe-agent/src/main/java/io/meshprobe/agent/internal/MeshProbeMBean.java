@@ -117,7 +117,6 @@ final class MeshProbeMBean implements DynamicMBean {
     try {
       TabularDataSupport table = new TabularDataSupport(type);
       CompositeType rowType = type.getRowType();
-      String[] items = rowType.keySet().toArray(new String[0]);
       for (MeterRow r : rows) {
         Map<String, Object> values = new LinkedHashMap<String, Object>();
         for (int i = 0; i < def.tagKeys().size(); i++) {

@@ -200,6 +200,37 @@ class MetricsIT {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("javas")
+  void micrometer19GetsTheMetersThroughTheSameReflectivePath(String java) throws Exception {
+    Path old = Paths.get("target", "micrometer-1.9", "micrometer-core-1.9.17.jar");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(old), "Micrometer 1.9 copied by the build (pre-integration-test)");
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(e -> e.endsWith("test-classes") || e.contains("HdrHistogram") || e.contains("LatencyUtils"))
+                .collect(Collectors.joining(File.pathSeparator))
+            + File.pathSeparator
+            + old.toAbsolutePath();
+    List<String> names =
+        List.of(
+            "meshprobe.proxy.ready",
+            "meshprobe.proxy.wait.time",
+            "meshprobe.proxy.quit",
+            "meshprobe.mtls.mode",
+            "meshprobe.port.info",
+            "meshprobe.findings",
+            "meshprobe.config.rejected",
+            "meshprobe.identity.cert.expiration.timestamp");
+    try (FakeSidecar sidecar = disconnectedIstio();
+        Forked app =
+            new Forked(command(java, sidecar, List.of(), classPath, "io.meshprobe.agent.it.apps.OldMicrometerApp", names.toArray(new String[0])), Map.of())) {
+      assertThat(app.awaitExit(T)).isZero();
+      assertThat(app.stdout()).as("stderr %s", app.stderr()).contains("micrometer 1.9.17");
+      assertThat(app.line("meters ")).as("stdout %s stderr %s", app.stdout(), app.stderr()).contains(names);
+      assertThat(AgentIT.withoutPickedUp(app.stderr())).noneMatch(l -> l.contains("already registered") || l.contains("Exception"));
+    }
+  }
+
   static String get(URI uri) throws IOException, InterruptedException {
     HttpResponse<String> r =
         HttpClient.newHttpClient()

@@ -105,7 +105,9 @@ public final class AgentStarter {
             return state;
           }
         };
-    MetricsEndpoint.startInBackground(source);
+    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
+      MetricsEndpoint.startInBackground(source);
+    }
     if (!config.metrics) {
       return;
     }
@@ -133,13 +135,15 @@ public final class AgentStarter {
       state.metrics = bridge;
       patcher.enableMetrics(bridge);
     }
-    MetricsEndpoint.startInBackground(
-        new MicrometerBridge.StateSource() {
-          @Override
-          public AgentState get() {
-            return state;
-          }
-        });
+    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
+      MetricsEndpoint.startInBackground(
+          new MicrometerBridge.StateSource() {
+            @Override
+            public AgentState get() {
+              return state;
+            }
+          });
+    }
     AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
     switch (mode) {
       case BLOCK:

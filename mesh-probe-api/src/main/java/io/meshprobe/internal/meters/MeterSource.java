@@ -67,19 +67,23 @@ public final class MeterSource implements MeshProbeListener {
     }
   }
 
-  /** The latest status snapshot, or {@code null} before the first one. */
+  /**
+   * The latest status snapshot, or {@code null} before the first one: the later of the probe's cache and the last
+   * {@link #onStatus} (a listener hears of a snapshot before or after the cache holds it, depending on the path).
+   */
   public @Nullable MeshStatus status() {
+    MeshStatus heard = status;
     if (startStatus) {
       try {
-        MeshStatus s = probe.status();
-        if (s != null) {
-          return s;
+        MeshStatus cached = probe.status();
+        if (cached != null && (heard == null || !cached.takenAt().isBefore(heard.takenAt()))) {
+          return cached;
         }
       } catch (IllegalStateException closed) {
-        // the last one seen stays
+        // the last one heard stays
       }
     }
-    return status;
+    return heard;
   }
 
   @Override

@@ -106,7 +106,7 @@ public final class FakeSidecar implements AutoCloseable {
   private final boolean listenManually;
   private final Map<String, Fault> faults;
   private final boolean shutdownEnabled;
-  private final boolean controlPlaneConnected;
+  private volatile boolean controlPlaneConnected;
   private final boolean rejectedListener;
   private final Long proxyMemory;
   private final boolean stopOnQuit;
@@ -361,6 +361,15 @@ public final class FakeSidecar implements AutoCloseable {
         log("not ready again (becomeNotReady)");
       }
     }
+  }
+
+  /**
+   * Envoy/Istio: changes what {@code /stats} says about the control-plane connection from now on (the builder's
+   * {@link Builder#controlPlaneConnected(boolean)} sets the start value), so a test can make the
+   * {@code controlplane-disconnected} finding appear and clear while the sidecar runs.
+   */
+  public void setControlPlaneConnected(boolean connected) {
+    this.controlPlaneConnected = connected;
   }
 
   /** True while the sidecar reports ready. */

@@ -56,9 +56,7 @@ public final class AgentStarter {
     String noMesh = NoMeshShortcut.reason();
     if (noMesh != null) {
       AgentLog.debug("no mesh: " + noMesh);
-      if (config.metrics) {
-        lazyMetrics(inst, config);
-      }
+      lazyMetrics(inst, config);
       return;
     }
     new AgentStarter(inst, config, newProbe(config)).run(attached);
@@ -93,21 +91,32 @@ public final class AgentStarter {
       };
 
   /**
-   * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries,
-   * but the probe behind them is built on the metrics thread, and only if the app ever loads Micrometer.
+   * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries and on
+   * the agent's endpoint, but the probe behind them is built on the metrics thread, and only if the app ever loads
+   * Micrometer or the endpoint is on.
    */
   private static void lazyMetrics(Instrumentation inst, final AgentConfig config) {
     final MicrometerBridge.StateSource source =
         new MicrometerBridge.StateSource() {
+          private AgentState state;
+
           @Override
-          public AgentState get() {
-            MeshProbe probe = newProbe(config);
-            AgentState state = new AgentState(config, probe);
-            probe.addListener(state);
-            state.onDetected(probe.detect());
+          public synchronized AgentState get() {
+            if (state == null) {
+              MeshProbe probe = newProbe(config);
+              state = new AgentState(config, probe);
+              probe.addListener(state);
+              state.onDetected(probe.detect());
+            }
             return state;
           }
         };
+    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
+      MetricsEndpoint.startInBackground(source);
+    }
+    if (!config.metrics) {
+      return;
+    }
     JdkPatcher patcher = new JdkPatcher();
     patcher.enableMetrics(
         new Function<Object, Object>() {
@@ -131,6 +140,15 @@ public final class AgentStarter {
       MicrometerBridge bridge = new MicrometerBridge(state);
       state.metrics = bridge;
       patcher.enableMetrics(bridge);
+    }
+    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
+      MetricsEndpoint.startInBackground(
+          new MicrometerBridge.StateSource() {
+            @Override
+            public AgentState get() {
+              return state;
+            }
+          });
     }
     installQuit();
     AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
@@ -222,6 +240,7 @@ public final class AgentStarter {
             if (q != null) {
               q.listening(ports);
             }
+            StatusReport.start(probe);
           }
         });
   }
@@ -317,7 +336,7 @@ public final class AgentStarter {
 
   private void registerMBean() {
     try {
-      ManagementFactory.getPlatformMBeanServer().registerMBean(state, new ObjectName(MBEAN_NAME));
+      ManagementFactory.getPlatformMBeanServer().registerMBean(new MeshProbeMBean(state), new ObjectName(MBEAN_NAME));
     } catch (Throwable t) {
       AgentLog.debug("MXBean " + MBEAN_NAME + " not registered: " + t);
     }

@@ -5,11 +5,16 @@ import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshProbeListener;
 import io.meshprobe.QuitResult;
 import io.meshprobe.WaitResult;
+import io.meshprobe.internal.meters.MeterSource;
+import io.meshprobe.status.MeshStatus;
 import java.time.Duration;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
-/** What the agent knows, for the MXBean and the meters. Fed by the probe's listener. */
+/**
+ * What the agent knows, for the MXBean and the meters. Fed by the probe's listener; the meters read
+ * {@link #meters()}, the library's state for its meter definition, which this forwards the events to.
+ */
 final class AgentState implements MeshProbeMXBean, MeshProbeListener {
   private final AgentConfig config;
   private final MeshProbe probe;
@@ -17,10 +22,18 @@ final class AgentState implements MeshProbeMXBean, MeshProbeListener {
   private volatile WaitResult waited;
   private volatile QuitResult quit;
   volatile MicrometerBridge metrics;
+  private final MeterSource meters;
 
   AgentState(AgentConfig config, MeshProbe probe) {
     this.config = config;
     this.probe = probe;
+    // The status is started by the agent after the wait (StatusReport), never by a read of a meter.
+    this.meters = new MeterSource(probe, false);
+  }
+
+  /** The probe's cached state as every meter reads it (Micrometer, the endpoint, the MXBean). */
+  MeterSource meters() {
+    return meters;
   }
 
   MeshProbe probe() {
@@ -43,10 +56,7 @@ final class AgentState implements MeshProbeMXBean, MeshProbeListener {
   @Override
   public void onDetected(Detection d) {
     detection = d;
-    MicrometerBridge m = metrics;
-    if (m != null) {
-      m.changed();
-    }
+    meters.onDetected(d);
   }
 
   /** When the last progress line was printed, in seconds of waiting; a long wait shows one after 1 s, then every 5 s. */
@@ -65,19 +75,18 @@ final class AgentState implements MeshProbeMXBean, MeshProbeListener {
   @Override
   public void onWaitFinished(WaitResult result) {
     waited = result;
-    MicrometerBridge m = metrics;
-    if (m != null) {
-      m.changed();
-    }
+    meters.onWaitFinished(result);
   }
 
   @Override
   public void onQuit(QuitResult result) {
     quit = result;
-    MicrometerBridge m = metrics;
-    if (m != null) {
-      m.changed();
-    }
+    meters.onQuit(result);
+  }
+
+  @Override
+  public void onStatus(MeshStatus status) {
+    meters.onStatus(status);
   }
 
   @Override

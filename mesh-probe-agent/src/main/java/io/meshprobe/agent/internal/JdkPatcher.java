@@ -62,6 +62,8 @@ final class JdkPatcher implements ClassFileTransformer {
   static final String CONNECT = "io.meshprobe.agent.hook.connect";
   static final String EXIT = "io.meshprobe.agent.hook.exit";
   static final String METER_REGISTRY = "io.meshprobe.agent.hook.meter-registry";
+  /** A plain string marker, set when the agent puts the meters into the app's Micrometer registries (the starter reads it). */
+  static final String METERS_EXPORTED = "meshprobe.agent.meters";
 
   static final String SOCKET = "java/net/Socket";
   static final String SOCKET_CHANNEL = "sun/nio/ch/SocketChannelImpl";
@@ -132,9 +134,14 @@ final class JdkPatcher implements ClassFileTransformer {
     exit = true;
   }
 
-  /** Patches {@code MeterRegistry} when it loads, and only then stores {@code hook} in the system properties. */
+  /**
+   * Patches {@code MeterRegistry} when it loads, and only then stores {@code hook} in the system properties. Sets
+   * {@value #METERS_EXPORTED} to {@code micrometer} at once, so that the Spring starter does not bind its own
+   * {@code MeshProbeMetrics} into the same registries (the same meters twice).
+   */
   void enableMetrics(Object hook) {
     meterHook = hook;
+    System.setProperty(METERS_EXPORTED, "micrometer");
   }
 
   boolean isPatched(String internalName) {

@@ -24,6 +24,9 @@ import java.util.TreeSet;
 final class ListeningPorts {
   static final String PROPERTY = "meshprobe.agent.listening-ports";
 
+  /** The agent's own metrics endpoint ({@link MetricsEndpoint}): not an app port, so never listed. */
+  static volatile int agentPort = -1;
+
   private ListeningPorts() {}
 
   static int[] read() {
@@ -33,6 +36,7 @@ final class ListeningPorts {
       listening(Paths.get("/proc/self/net/tcp"), inodes, ports);
       listening(Paths.get("/proc/self/net/tcp6"), inodes, ports);
     }
+    ports.remove(agentPort);
     int[] out = new int[ports.size()];
     int i = 0;
     StringBuilder sb = new StringBuilder();

@@ -1,40 +1,53 @@
 package io.meshprobe.agent.internal;
 
-import io.meshprobe.Detection;
-import io.meshprobe.QuitResult;
-import io.meshprobe.WaitResult;
+import io.meshprobe.internal.meters.MeterDef;
+import io.meshprobe.internal.meters.MeterSync;
 import java.lang.ref.WeakReference;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Puts the {@code meshprobe.*} meters into every Micrometer registry of the app, without Micrometer in the agent.
+ * Puts every {@code meshprobe.*} meter into every Micrometer registry of the app, without Micrometer in the agent.
  *
- * <p>How: {@link JdkPatcher} makes every {@code MeterRegistry} constructor call this hook with the new registry
- * ({@link JdkPatcher#METER_REGISTRY}); that covers {@code Metrics.globalRegistry} (a composite registry built in
- * a static initialiser) and every registry the app or a framework builds itself. The agent jar contains no
- * Micrometer and no relocated copy (a relocated copy would publish into a registry nobody scrapes): the meters
- * are registered through reflection on the app's own Micrometer classes, found through the registry's class
- * loader, with only JDK functional types ({@code ToDoubleFunction}) crossing the boundary. So there is no
- * class-path clash and no version coupling beyond the long-stable builder methods ({@code Gauge.builder},
- * {@code TimeGauge.builder}, {@code FunctionCounter.builder}, {@code tags}, {@code description},
- * {@code register}).
+ * <p><b>Which registries.</b> {@link JdkPatcher} makes every {@code MeterRegistry} constructor call this hook with
+ * the new registry ({@link JdkPatcher#METER_REGISTRY}), so the agent sees {@code Metrics.globalRegistry}, the
+ * registries Spring Boot builds and any the app builds itself. The meters go into every registry that exports, the
+ * <em>leaf</em> registries (Prometheus, OTLP, Simple, ...), once each. Composite registries
+ * ({@code Metrics.globalRegistry}, Boot's composite) are views that forward their own meters to their members: a
+ * meter put into a composite and into one of its members would be registered twice in that member, which
+ * Micrometer 1.15+ reports as "This Gauge has been already registered". Leaves only, so no registry ever gets a
+ * meter twice, whichever composites it joins and whenever; Boot's {@code /actuator/metrics} looks through
+ * composites into their members and lists them.
  *
- * <p>The hook runs at the end of {@code MeterRegistry}'s constructor, before the subclass's own fields are set,
- * so binding happens shortly after, on the daemon thread {@code mesh-probe-metrics}, retried while the registry
- * is not usable yet. The meters are the library's ({@code MeshProbeMetrics}): {@code meshprobe.proxy.ready},
- * {@code meshprobe.proxy.info{mesh,proxy,version}}, {@code meshprobe.proxy.wait.time{mesh,outcome}},
- * {@code meshprobe.proxy.quit{mesh,outcome}}.
+ * <p><b>One definition.</b> The meters are not declared here: the library's definition
+ * ({@code io.meshprobe.internal.meters.MeterDefs}, JDK-only) says every meter's name, type, unit, description, tags
+ * and rows, and the library's {@link MeterSync} keeps a registry equal to it (rows that appear are registered, rows
+ * that go away are removed). {@code MeshProbeMetrics} runs the same {@code MeterSync} with Micrometer called
+ * directly; here the {@link MeterSync.Registrar} is {@link Reflective}: one generic code path that calls the app's
+ * own {@code Gauge.builder}, {@code TimeGauge.builder} or {@code FunctionCounter.builder}, {@code tags},
+ * {@code description}, {@code baseUnit}, {@code strongReference} and {@code register}, found through the
+ * registry's class loader. Only JDK types ({@code String}, {@code String[]}, {@code TimeUnit},
+ * {@code ToDoubleFunction}) and the agent's own relocated objects (read only through that function) cross into the
+ * app's Micrometer. So the agent jar contains no Micrometer, no class of the agent lands on the app's class path,
+ * and the builder methods used exist in every Micrometer since 1.1.
+ *
+ * <p><b>When.</b> The hook runs at the end of {@code MeterRegistry}'s constructor, before the subclass's constructor
+ * has set its own fields and configuration (a {@code PrometheusMeterRegistry} sets its naming convention there, and
+ * names a meter at registration: one registered too early would lose its {@code _seconds}). So the registry is
+ * synced on the daemon thread {@code mesh-probe-metrics} only once the thread that built it has left every
+ * constructor of the registry's class hierarchy (its stack shows no such {@code <init>} frame), and again whenever
+ * the probe reports a detection, wait, quit or status.
  */
 final class MicrometerBridge implements Function<Object, Object> {
   private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final int MAX_TRIES = 100;
+  private static final String COMPOSITE = "io.micrometer.core.instrument.composite.CompositeMeterRegistry";
 
   /** Where the worker gets the agent's state the first time it runs (no mesh: built only if Micrometer loads). */
   interface StateSource {
@@ -74,7 +87,7 @@ final class MicrometerBridge implements Function<Object, Object> {
     return registry;
   }
 
-  /** The agent's state changed: update the meters of every registry. */
+  /** The agent's state changed: bring the meters of every registry up to date. */
   void changed() {
     signals.offer(Boolean.TRUE);
   }
@@ -99,6 +112,14 @@ final class MicrometerBridge implements Function<Object, Object> {
   private void work() {
     try {
       state = source.get();
+      state.meters()
+          .onChange(
+              new Runnable() {
+                @Override
+                public void run() {
+                  changed();
+                }
+              });
     } catch (Throwable t) {
       AgentLog.debug("no meters: " + t);
       return;
@@ -127,107 +148,52 @@ final class MicrometerBridge implements Function<Object, Object> {
     }
   }
 
-  /** One registry and what was put into it. Only touched by the worker thread. */
+  /** One registry and its meters. Only touched by the worker thread. */
   private final class Bound {
     private final WeakReference<Object> ref;
+    private final WeakReference<Thread> builder = new WeakReference<Thread>(Thread.currentThread());
     private final long created = System.nanoTime();
-    private Meters meters;
+    private MeterSync sync;
+    private boolean composite;
     private int tries;
-    private boolean ready;
-    private String infoKey;
-    private Object info;
-    private boolean waitDone;
-    private boolean quitDone;
 
     Bound(Object registry) {
       this.ref = new WeakReference<Object>(registry);
     }
 
     boolean gone() {
-      return ref.get() == null || tries >= MAX_TRIES;
+      return composite || ref.get() == null || tries >= MAX_TRIES;
     }
 
-    /** Brings the registry up to date; false if it must be tried again (or is gone). */
+    /** Brings the registry up to date; false if it must be tried again (or is gone, or is a composite). */
     boolean sync() {
       Object registry = ref.get();
-      if (registry == null || tries >= MAX_TRIES) {
+      if (registry == null || composite || tries >= MAX_TRIES) {
         return false;
       }
       if (System.nanoTime() - created < SETTLE_NANOS) {
         return false;
       }
       try {
-        if (meters == null) {
-          meters = new Meters(registry);
+        if (sync == null && stillConstructing(registry, builder.get())) {
+          return false; // not a try: the app's constructor is still running
         }
-        if (!ready) {
-          meters.gauge(
-              "meshprobe.proxy.ready",
-              "1 when the mesh proxy was last seen ready, else 0",
-              new ToDoubleFunction<AgentState>() {
-                @Override
-                public double applyAsDouble(AgentState s) {
-                  return s.isReady() ? 1 : 0;
-                }
-              });
-          ready = true;
-        }
-        Detection d = state.detection();
-        if (d != null) {
-          String version = d.version() == null ? "unknown" : d.version();
-          String key = d.mesh() + "|" + d.proxy() + "|" + version;
-          if (!key.equals(infoKey)) {
-            if (info != null) {
-              meters.remove(info);
-            }
-            info =
-                meters.gauge(
-                    "meshprobe.proxy.info",
-                    "The pod's mesh proxy: always 1, the tags say which",
-                    new ToDoubleFunction<AgentState>() {
-                      @Override
-                      public double applyAsDouble(AgentState s) {
-                        return 1;
-                      }
-                    },
-                    "mesh",
-                    d.mesh(),
-                    "proxy",
-                    d.proxy(),
-                    "version",
-                    version);
-            infoKey = key;
+        if (sync == null) {
+          if (isA(registry.getClass(), COMPOSITE)) {
+            composite = true;
+            return false;
           }
+          sync = new MeterSync(state.meters(), new Reflective(registry));
         }
-        final WaitResult w = state.waited();
-        if (w != null && !waitDone) {
-          meters.timeGauge(
-              "meshprobe.proxy.wait.time",
-              "How long the start-up wait for the mesh proxy took",
-              new ToDoubleFunction<AgentState>() {
-                @Override
-                public double applyAsDouble(AgentState s) {
-                  return w.waited().toNanos() / 1e9;
-                }
-              },
-              "mesh",
-              w.detection().mesh(),
-              "outcome",
-              w.outcome().name().toLowerCase(Locale.ROOT));
-          waitDone = true;
+        if (sync.sync()) {
+          tries = 0;
+          return true;
         }
-        QuitResult q = state.quit();
-        if (q != null && !quitDone) {
-          meters.counter(
-              "meshprobe.proxy.quit",
-              "Requests to the mesh proxy to quit, by outcome",
-              "mesh",
-              d == null ? "none" : d.mesh(),
-              "outcome",
-              q.outcome().name().toLowerCase(Locale.ROOT));
-          quitDone = true;
+        tries++;
+        if (tries >= MAX_TRIES) {
+          AgentLog.debug("could not add meters to " + registry.getClass().getName() + ": " + sync.failure());
         }
-        return true;
+        return false;
       } catch (Throwable t) {
         tries++;
         if (tries >= MAX_TRIES) {
@@ -238,16 +204,46 @@ final class MicrometerBridge implements Function<Object, Object> {
     }
   }
 
-  /** Micrometer through reflection, on the registry's own Micrometer classes. */
-  private final class Meters {
-    private final Object registry;
+  /** Whether the thread that built the registry is still inside a constructor of the registry's class hierarchy. */
+  static boolean stillConstructing(Object registry, Thread t) {
+    if (t == null || !t.isAlive() || t == Thread.currentThread()) {
+      return false;
+    }
+    java.util.Set<String> classes = new java.util.HashSet<String>();
+    for (Class<?> c = registry.getClass(); c != null; c = c.getSuperclass()) {
+      classes.add(c.getName());
+    }
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getMethodName().equals("<init>") && classes.contains(e.getClassName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isA(Class<?> c, String name) {
+    for (; c != null; c = c.getSuperclass()) {
+      if (c.getName().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Micrometer through reflection on the registry's own classes: the one code path for every meter of the
+   * definition. Holds the registry weakly, so a registry the app drops can be collected.
+   */
+  static final class Reflective implements MeterSync.Registrar {
+    private final WeakReference<Object> registry;
     private final Class<?> registryType;
     private final Method gaugeBuilder;
     private final Method timeGaugeBuilder;
     private final Method counterBuilder;
+    private final Method remove;
 
-    Meters(Object registry) throws Exception {
-      this.registry = registry;
+    Reflective(Object registry) throws Exception {
+      this.registry = new WeakReference<Object>(registry);
       Class<?> c = registry.getClass();
       while (c != null && !c.getName().equals("io.micrometer.core.instrument.MeterRegistry")) {
         c = c.getSuperclass();
@@ -265,41 +261,52 @@ final class MicrometerBridge implements Function<Object, Object> {
       counterBuilder =
           Class.forName("io.micrometer.core.instrument.FunctionCounter", false, cl)
               .getMethod("builder", String.class, Object.class, ToDoubleFunction.class);
+      remove = registryType.getMethod("remove", Class.forName("io.micrometer.core.instrument.Meter", false, cl));
     }
 
-    Object gauge(String name, String description, ToDoubleFunction<AgentState> f, String... tags) throws Exception {
-      return register(gaugeBuilder.invoke(null, name, state, f), description, true, tags);
-    }
-
-    Object timeGauge(String name, String description, ToDoubleFunction<AgentState> f, String... tags) throws Exception {
-      return register(timeGaugeBuilder.invoke(null, name, state, TimeUnit.SECONDS, f), description, true, tags);
-    }
-
-    Object counter(String name, String description, String... tags) throws Exception {
-      ToDoubleFunction<AgentState> one =
-          new ToDoubleFunction<AgentState>() {
-            @Override
-            public double applyAsDouble(AgentState s) {
-              return 1;
-            }
-          };
-      return register(counterBuilder.invoke(null, name, state, one), description, true, tags);
-    }
-
-    private Object register(Object builder, String description, boolean strong, String... tags) throws Exception {
-      Class<?> b = builder.getClass();
-      b.getMethod("tags", String[].class).invoke(builder, (Object) tags);
-      b.getMethod("description", String.class).invoke(builder, description);
-      try {
-        b.getMethod("strongReference", boolean.class).invoke(builder, strong);
-      } catch (NoSuchMethodException old) {
-        // Micrometer before 1.1: gauges hold the state object strongly through the agent anyway
+    @Override
+    public Object register(MeterDef def, String[] tags, MeterSync.Cell cell) throws Exception {
+      Object r = registry();
+      Object b;
+      switch (def.kind()) {
+        case TIME_GAUGE:
+          b = timeGaugeBuilder.invoke(null, def.name(), cell, TimeUnit.SECONDS, MeterSync.VALUE);
+          break;
+        case FUNCTION_COUNTER:
+          b = counterBuilder.invoke(null, def.name(), cell, MeterSync.VALUE);
+          break;
+        default:
+          b = gaugeBuilder.invoke(null, def.name(), cell, MeterSync.VALUE);
       }
-      return b.getMethod("register", registryType).invoke(builder, registry);
+      Class<?> type = b.getClass();
+      type.getMethod("tags", String[].class).invoke(b, (Object) tags);
+      type.getMethod("description", String.class).invoke(b, def.description());
+      if (def.baseUnit() != null && def.kind() != MeterDef.Kind.TIME_GAUGE) {
+        type.getMethod("baseUnit", String.class).invoke(b, def.baseUnit());
+      }
+      if (def.kind() != MeterDef.Kind.FUNCTION_COUNTER) {
+        // Gauges hold their object weakly unless told; a function counter always does (MeterSync keeps the cell).
+        type.getMethod("strongReference", boolean.class).invoke(b, true);
+      }
+      try {
+        return type.getMethod("register", registryType).invoke(b, r);
+      } catch (InvocationTargetException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof Exception ? (Exception) cause : e;
+      }
     }
 
-    void remove(Object meter) throws Exception {
-      registryType.getMethod("remove", Class.forName("io.micrometer.core.instrument.Meter", false, registryType.getClassLoader())).invoke(registry, meter);
+    @Override
+    public void remove(Object meter) throws Exception {
+      remove.invoke(registry(), meter);
+    }
+
+    private Object registry() {
+      Object r = registry.get();
+      if (r == null) {
+        throw new IllegalStateException("registry collected");
+      }
+      return r;
     }
   }
 }

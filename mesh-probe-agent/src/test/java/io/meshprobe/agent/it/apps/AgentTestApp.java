@@ -73,14 +73,16 @@ public final class AgentTestApp {
   }
 
   /**
-   * Prints every attribute of the agent's MXBean ({@code mxbean <name>=<value>}) and every meter of
+   * Prints every attribute of the agent's MXBean ({@code mxbean <name>=<value>}) and every meter of a registry in
    * {@code Metrics.globalRegistry} and of a registry of the app's own ({@code meter <registry> <name> <id> <measurements>}),
    * once the start-up meters are in.
    */
   private static void expose() throws Exception {
     SimpleMeterRegistry own = new SimpleMeterRegistry();
+    SimpleMeterRegistry inGlobal = new SimpleMeterRegistry();
+    Metrics.addRegistry(inGlobal);
     List<String> names = List.of("meshprobe.proxy.ready", "meshprobe.proxy.info", "meshprobe.proxy.wait.time");
-    boolean all = awaitMeters(own, names) && awaitMeters(Metrics.globalRegistry, names);
+    boolean all = awaitMeters(own, names) && awaitMeters(inGlobal, names);
     System.out.println("meters " + (all ? "complete" : "incomplete"));
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     ObjectName name = new ObjectName("io.meshprobe:type=MeshProbe");
@@ -89,7 +91,7 @@ public final class AgentTestApp {
       Object v = server.getAttribute(name, a.getName());
       System.out.println("mxbean " + a.getName() + "=" + (v instanceof int[] ? Arrays.toString((int[]) v) : String.valueOf(v)));
     }
-    for (MeterRegistry r : List.of(Metrics.globalRegistry, own)) {
+    for (MeterRegistry r : List.of(inGlobal, own)) {
       for (Meter m : r.getMeters()) {
         System.out.println("meter " + r.getClass().getSimpleName() + " " + m.getId().getName() + " " + m.getId() + " " + m.measure());
       }
@@ -143,12 +145,15 @@ public final class AgentTestApp {
     }
   }
 
+  /** A registry of the app's own and one inside {@code Metrics.globalRegistry} (a composite) both get the meters. */
   private static void meters() throws InterruptedException {
     SimpleMeterRegistry own = new SimpleMeterRegistry();
+    SimpleMeterRegistry global = new SimpleMeterRegistry();
+    Metrics.addRegistry(global);
     long end = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < end) {
       boolean inOwn = own.find("meshprobe.proxy.ready").gauge() != null && own.find("meshprobe.proxy.info").gauge() != null;
-      boolean inGlobal = Metrics.globalRegistry.find("meshprobe.proxy.ready").gauge() != null;
+      boolean inGlobal = global.find("meshprobe.proxy.ready").gauge() != null;
       if (inOwn && inGlobal) {
         System.out.println(
             "meters ready=" + own.get("meshprobe.proxy.ready").gauge().value() + " info=" + own.get("meshprobe.proxy.info").gauge().getId().getTags());
@@ -156,6 +161,6 @@ public final class AgentTestApp {
       }
       Thread.sleep(10);
     }
-    System.out.println("meters missing own=" + own.getMeters() + " global=" + Metrics.globalRegistry.getMeters());
+    System.out.println("meters missing own=" + own.getMeters() + " global=" + global.getMeters());
   }
 }

@@ -128,6 +128,7 @@ class ManifestsTest {
       checkPodInfo(where, spec, app);
       checkAgent(where, spec, app);
       checkQuitPolicy(where, doc.path("kind").asText(), spec, app);
+      checkScrape(where, doc.path("kind").asText(), template.path("metadata"), app);
     }
     assertThat(workloads).as(file + ": workloads").isPositive();
   }
@@ -233,6 +234,25 @@ class ManifestsTest {
       // The container restarts in the same pod: quitting the proxy on failure would leave the retry without it.
       assertThat(env(app, "MESHPROBE_QUIT_ON_FAILURE")).as(where).containsExactly("false");
     }
+  }
+
+  /**
+   * A Deployment serves the meshprobe_* series on the agent's endpoint: MESHPROBE_AGENT_METRICS_PORT, a container port
+   * of that number and the prometheus.io annotations pointing at it.
+   */
+  private static void checkScrape(String where, String kind, JsonNode meta, JsonNode app) {
+    List<String> port = env(app, "MESHPROBE_AGENT_METRICS_PORT");
+    if (!kind.equals("Deployment")) {
+      return;
+    }
+    assertThat(port).as(where + ": MESHPROBE_AGENT_METRICS_PORT").hasSize(1);
+    JsonNode annotations = meta.path("annotations");
+    assertThat(annotations.path("prometheus.io/scrape").asText()).as(where + ": prometheus.io/scrape").isEqualTo("true");
+    assertThat(annotations.path("prometheus.io/port").asText()).as(where + ": prometheus.io/port").isEqualTo(port.get(0));
+    assertThat(annotations.path("prometheus.io/path").asText()).as(where + ": prometheus.io/path").isEqualTo("/metrics");
+    List<String> ports = new ArrayList<>();
+    app.path("ports").forEach(p -> ports.add(p.path("containerPort").asText()));
+    assertThat(ports).as(where + ": container ports").contains(port.get(0));
   }
 
   /** Istio needs the protocol in the port name (http-, grpc-, tcp-...) or appProtocol; "web" means sniffing. */

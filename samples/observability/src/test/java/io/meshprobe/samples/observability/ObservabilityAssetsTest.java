@@ -13,6 +13,8 @@ import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.Severity;
 import io.meshprobe.testkit.FakeSidecar;
+import io.meshprobe.testkit.Fault;
+import io.meshprobe.testkit.Fixtures;
 import io.meshprobe.testkit.SidecarPort;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -71,6 +73,15 @@ class ObservabilityAssetsTest {
         MeshProbe probe = MeshProbe.builder().linkerdAdminUrl(linkerd.url(SidecarPort.LINKERD_ADMIN)).build()) {
       record(probe);
     }
+    // A real Linkerd proxy scrape (recorded, fixtures/linkerd/proxy-metrics-2021-authz-inbound.prom.txt) whose inbound
+    // counters show plaintext (tls="no_identity") and mTLS requests on app ports: the observed share, so
+    // meshprobe_mtls_plaintext_share.
+    try (FakeSidecar linkerd = FakeSidecar.linkerd().freePorts().log(quiet)
+            .fault("/metrics", Fault.status(200, Fixtures.text("linkerd/proxy-metrics-2021-authz-inbound.prom.txt")))
+            .start();
+        MeshProbe probe = MeshProbe.builder().linkerdAdminUrl(linkerd.url(SidecarPort.LINKERD_ADMIN)).build()) {
+      record(probe);
+    }
     String nothing = "http://127.0.0.1:" + closedPort();
     try (MeshProbe probe = MeshProbe.builder()
         .istioStatusUrl(nothing).istioReadinessUrl(nothing).istioAdminUrl(nothing)
@@ -119,7 +130,8 @@ class ObservabilityAssetsTest {
     assertThat(documented).isNotEmpty();
     assertThat(scraped.keySet()).containsAll(documented);
     assertThat(scraped.keySet()).contains("meshprobe_port_info", "meshprobe_findings", "meshprobe_identity_info",
-        "meshprobe_identity_cert_expiration_timestamp_seconds", "meshprobe_mtls_enabled", "meshprobe_proxy_quit_total");
+        "meshprobe_identity_cert_expiration_timestamp_seconds", "meshprobe_mtls_enabled", "meshprobe_mtls_mode", "meshprobe_proxy_quit_total",
+        "meshprobe_config_rejected_total");
   }
 
   @Test
@@ -224,6 +236,9 @@ class ObservabilityAssetsTest {
         return lower(Severity.values());
       case "mtls":
         return lower(MtlsMode.values());
+      case "mode":
+        // meshprobe_mtls_mode: the mode's own name, upper case.
+        return Arrays.stream(MtlsMode.values()).map(Enum::name).collect(Collectors.toSet());
       case "protocol":
         return lower(PortProtocol.values());
       case "code":

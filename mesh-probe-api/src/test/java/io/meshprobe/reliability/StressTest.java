@@ -41,7 +41,7 @@ class StressTest {
   @Test
   void thousandCreateCloseCyclesLeaveNoThreadOrDescriptor() throws Exception {
     try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().start()) {
-      // Warm-up: load classes, start the JVM's and OkHttp's shared threads once.
+      // Warm-up: load classes, start the JVM's shared threads once.
       for (int i = 0; i < 20; i++) {
         cycle(sidecar, i);
       }
@@ -63,7 +63,7 @@ class StressTest {
         RESULTS.put(
             "1,000 create/close cycles of MeshProbe (every 10th with a wait and every 50th with a status read against the fake sidecar)",
             "✅ no probe thread left; open descriptors grew by at most 8 (the JDK's keep-alive cache; the exact count varies by run)"
-                + "; shared OkHttp/JDK daemon threads grew by at most 2 (one per process, started once)");
+                + "; shared JDK daemon threads grew by at most 2 (one per process, started once)");
       }
     }
   }

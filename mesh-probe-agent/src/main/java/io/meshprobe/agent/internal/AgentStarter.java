@@ -19,8 +19,8 @@ import javax.management.ObjectName;
  * Everything the agent does after {@code MeshProbeAgent} has decided to go on. Called by name, so the premain
  * class links no library type.
  *
- * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the JDK's {@code HttpURLConnection},
- * no OkHttp); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
+ * <p>What stays on premain's path, by mode: {@code block} waits (HTTP through the library's own small client on a
+ * plain socket, which no tracing agent instruments); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is

@@ -3,7 +3,8 @@
 # where the build runs), runs the release build in each (./mvnw -Prelease -DskipTests verify: jars, sources and
 # javadoc jars, the shaded agent, the starter with its Boot 3.5 classes, SBOMs, the agent image tarball) and compares
 # every artifact under */target by SHA-256. Exit 1 and the differing files if any differ.
-# Usage: release/reproducible-check.sh [commit, default HEAD] [extra Maven arguments, e.g. -o]
+# Usage: release/reproducible-check.sh [commit, default HEAD] [extra Maven arguments]
+# Online, like every -Prelease build: the staging deploy and CycloneDX's makeBom refuse to run with -o.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 COMMIT="$(git -C "$ROOT" rev-parse "${1:-HEAD}")"

@@ -85,7 +85,7 @@ class ManifestsTest {
   }
 
   @Test
-  void eachMeshHasAJobACronJobAndADeploymentAndBothWaysToDeliverTheAgent() throws IOException {
+  void eachMeshHasAJobACronJobAndADeploymentAndEveryWayToDeliverTheAgent() throws IOException {
     for (String mesh : List.of("istio", "linkerd")) {
       Set<String> kinds = new HashSet<>();
       Set<String> ways = new HashSet<>();
@@ -94,12 +94,12 @@ class ManifestsTest {
           JsonNode template = podTemplate(doc);
           if (template != null) {
             kinds.add(doc.path("kind").asText());
-            ways.add(initContainer(template.path("spec")) != null ? "init container" : "image layer");
+            ways.add(way(template.path("spec")));
           }
         }
       }
       assertThat(kinds).as(mesh).containsExactlyInAnyOrder("Job", "CronJob", "Deployment");
-      assertThat(ways).as(mesh).containsExactlyInAnyOrder("init container", "image layer");
+      assertThat(ways).as(mesh).containsExactlyInAnyOrder("init container", "image layer", "image volume");
     }
   }
 
@@ -183,9 +183,26 @@ class ManifestsTest {
     assertThat(mountPath(app, volume)).as(where + ": podinfo mount (meshprobe.podinfo.dir)").isEqualTo("/etc/podinfo");
   }
 
+  /** How the manifest delivers the agent: init container, image volume, or (neither) baked into the app image. */
+  private static String way(JsonNode spec) {
+    if (initContainer(spec) != null) {
+      return "init container";
+    }
+    for (JsonNode v : spec.path("volumes")) {
+      if (v.has("image")) {
+        return "image volume";
+      }
+    }
+    return "image layer";
+  }
+
   private static void checkAgent(String where, JsonNode spec, JsonNode app) {
     List<String> toolOptions = env(app, "JAVA_TOOL_OPTIONS");
     JsonNode init = initContainer(spec);
+    if (way(spec).equals("image volume")) {
+      checkImageVolume(where, spec, app, toolOptions);
+      return;
+    }
     if (init == null) {
       // Image layer: the image's ENV appends the agent; a value here would replace it.
       assertThat(toolOptions).as(where + ": JAVA_TOOL_OPTIONS must be left to the image").isEmpty();
@@ -212,6 +229,52 @@ class ManifestsTest {
     init.path("args").forEach(c -> command.add(c.asText()));
     assertThat(command).as(where + ": init container command").startsWith("cp", "/mesh-probe/" + AGENT_FILE)
         .contains(initMount + "/" + AGENT_FILE);
+  }
+
+  /**
+   * The agent image (AgentImageIT checks its layout) mounted as a Kubernetes image volume: volumes[].image.reference
+   * and pullPolicy, the image's directory that holds the jar as the mount's subPath, read-only, no init container.
+   */
+  private static void checkImageVolume(String where, JsonNode spec, JsonNode app, List<String> toolOptions) {
+    assertThat(initContainer(spec)).as(where + ": an image volume needs no init container").isNull();
+    String options = checkAppendedAgent(where, toolOptions);
+    Matcher agent = JAVAAGENT.matcher(options);
+    assertThat(agent.find()).isTrue();
+    Path jar = Paths.get(agent.group(1));
+    String volume = volumeMountedAt(app, jar.getParent().toString());
+    assertThat(volume).as(where + ": a volume mounted at " + jar.getParent()).isNotNull();
+    JsonNode image = volumeOf(spec, volume).path("image");
+    assertThat(image.isObject()).as(where + ": " + volume + " is an image volume").isTrue();
+    assertThat(image.fieldNames()).toIterable().as(where + ": ImageVolumeSource fields")
+        .containsExactlyInAnyOrder("reference", "pullPolicy");
+    assertThat(image.path("reference").asText()).as(where + ": the agent image (samples/kubernetes, Jib)")
+        .matches("([a-z0-9.-]+(:[0-9]+)?/)?([a-z0-9._-]+/)*mesh-probe-agent:[A-Za-z0-9._-]+");
+    assertThat(image.path("pullPolicy").asText()).as(where + ": pullPolicy").isEqualTo("IfNotPresent");
+    JsonNode mount = mountOf(app, volume);
+    assertThat(mount.path("readOnly").asBoolean()).as(where + ": image volumes are read-only").isTrue();
+    // The mount's subPath plus the jar's name is where the image holds the jar.
+    assertThat(mount.path("subPath").asText() + "/" + jar.getFileName()).as(where + ": subPath")
+        .isEqualTo(AgentImageIT.JAR_PATH);
+  }
+
+  private static String checkAppendedAgent(String where, List<String> toolOptions) {
+    assertThat(toolOptions).as(where + ": JAVA_TOOL_OPTIONS set once").hasSize(1);
+    String options = toolOptions.get(0);
+    Matcher agent = JAVAAGENT.matcher(options);
+    assertThat(agent.find()).as(where + ": -javaagent in " + options).isTrue();
+    assertThat(options.trim()).as(where + ": the agent is appended, after the app's own options").endsWith(agent.group());
+    assertThat(options.trim()).as(where + ": other options kept").isNotEqualTo(agent.group());
+    assertThat(Paths.get(agent.group(1)).getFileName().toString()).isEqualTo(AGENT_FILE);
+    return options;
+  }
+
+  private static JsonNode mountOf(JsonNode container, String volume) {
+    for (JsonNode m : container.path("volumeMounts")) {
+      if (m.path("name").asText().equals(volume)) {
+        return m;
+      }
+    }
+    return JSON.createObjectNode();
   }
 
   private static void checkQuitPolicy(String where, String kind, JsonNode spec, JsonNode app) {

@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -310,19 +311,21 @@ public final class MeshProbe implements AutoCloseable {
   public CompletableFuture<WaitResult> awaitReadyAsync(final Duration timeout) {
     checkOpen();
     Objects.requireNonNull(timeout, "timeout");
+    return waitOnOwnThread(() -> awaitReady(timeout));
+  }
+
+  /** Runs {@code wait} on a daemon thread of the probe's own; cancelling the future interrupts it. */
+  private CompletableFuture<WaitResult> waitOnOwnThread(Callable<WaitResult> wait) {
     final CompletableFuture<WaitResult> future = new CompletableFuture<>();
     final Thread waiter =
         new Thread(
-            new Runnable() {
-              @Override
-              public void run() {
-                try {
-                  future.complete(awaitReady(timeout));
-                } catch (Throwable t) {
-                  future.completeExceptionally(t);
-                } finally {
-                  ownThreads.remove(Thread.currentThread());
-                }
+            () -> {
+              try {
+                future.complete(wait.call());
+              } catch (Throwable t) {
+                future.completeExceptionally(t);
+              } finally {
+                ownThreads.remove(Thread.currentThread());
               }
             },
             "mesh-probe-wait");
@@ -346,28 +349,7 @@ public final class MeshProbe implements AutoCloseable {
    */
   public CompletableFuture<WaitResult> awaitReadyInBackground() {
     checkOpen();
-    final CompletableFuture<WaitResult> future = new CompletableFuture<>();
-    final Thread waiter =
-        new Thread(
-            () -> {
-              try {
-                future.complete(await(Duration.ofNanos(Long.MAX_VALUE / 4), true));
-              } catch (Throwable t) {
-                future.completeExceptionally(t);
-              } finally {
-                ownThreads.remove(Thread.currentThread());
-              }
-            },
-            "mesh-probe-wait");
-    waiter.setDaemon(true);
-    future.whenComplete(
-        (r, t) -> {
-          if (future.isCancelled()) {
-            waiter.interrupt();
-          }
-        });
-    startOwn(waiter);
-    return future;
+    return waitOnOwnThread(() -> await(Duration.ofNanos(Long.MAX_VALUE / 4), true));
   }
 
   /**

@@ -18,6 +18,9 @@ class MicrometerBridgeTest {
   void reflectionRegistersWhatMeshProbeMetricsRegisters() throws Exception {
     try (MeshProbe probe = MeshProbe.builder().mesh(MeshType.NONE).build()) {
       probe.awaitReady(Duration.ofSeconds(1));
+      // A snapshot before binding: both paths then read the same state (binding also starts the background refresh,
+      // whose first snapshot would otherwise reach the direct registry only, some ms later).
+      probe.refreshStatus();
       PrometheusMeterRegistry direct = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new MeshProbeMetrics(probe).bindTo(direct);
       PrometheusMeterRegistry reflective = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -75,6 +75,29 @@ final class FakeIstio implements AutoCloseable {
     return sidecar.awaitStopped(timeout);
   }
 
+  /**
+   * A fake whose properties are system properties, as a pod's environment would give them: the start-up wait runs
+   * before the test framework's {@code @DynamicPropertySource} values are added to the environment. {@code fake} is
+   * its {@link #url()}. {@link #closeAndClearSystemProperties()} undoes it.
+   */
+  static FakeIstio asSystemProperties(boolean readyAtStart) {
+    FakeIstio fake = new FakeIstio(readyAtStart);
+    for (String p : fake.properties()) {
+      int eq = p.indexOf('=');
+      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
+    }
+    System.setProperty("fake", fake.url());
+    return fake;
+  }
+
+  void closeAndClearSystemProperties() {
+    for (String p : properties()) {
+      System.clearProperty(p.substring(0, p.indexOf('=')));
+    }
+    System.clearProperty("fake");
+    close();
+  }
+
   @Override
   public void close() {
     sidecar.close();

@@ -41,30 +41,17 @@ import org.springframework.test.annotation.DirtiesContext;
 @DirtiesContext
 class ProxyLivenessWebTest {
   static final long PERIOD_MILLIS = 400;
-  static final FakeIstio ISTIO = start();
+  static final FakeIstio ISTIO = FakeIstio.asSystemProperties(true);
 
   @Autowired Environment environment;
   @Autowired MeshProbe probe;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
-  static FakeIstio start() {
-    FakeIstio fake = new FakeIstio(true);
-    for (String p : fake.properties()) {
-      int eq = p.indexOf('=');
-      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
-    }
-    System.setProperty("fake", fake.url());
-    return fake;
-  }
 
   @AfterAll
   static void stop() {
-    for (String p : ISTIO.properties()) {
-      System.clearProperty(p.substring(0, p.indexOf('=')));
-    }
-    System.clearProperty("fake");
-    ISTIO.close();
+    ISTIO.closeAndClearSystemProperties();
   }
 
   @Test

@@ -34,30 +34,17 @@ import org.springframework.test.annotation.DirtiesContext;
 @DirtiesContext
 @ExtendWith(OutputCaptureExtension.class)
 class StartedWithoutProxyWebTest {
-  static final FakeIstio ISTIO = start();
+  static final FakeIstio ISTIO = FakeIstio.asSystemProperties(false);
 
   @Autowired Environment environment;
   @Autowired MeshProbeRuntime runtime;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
-  static FakeIstio start() {
-    FakeIstio fake = new FakeIstio(false);
-    for (String p : fake.properties()) {
-      int eq = p.indexOf('=');
-      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
-    }
-    System.setProperty("fake", fake.url());
-    return fake;
-  }
 
   @AfterAll
   static void stop() {
-    for (String p : ISTIO.properties()) {
-      System.clearProperty(p.substring(0, p.indexOf('=')));
-    }
-    System.clearProperty("fake");
-    ISTIO.close();
+    ISTIO.closeAndClearSystemProperties();
   }
 
   @Test

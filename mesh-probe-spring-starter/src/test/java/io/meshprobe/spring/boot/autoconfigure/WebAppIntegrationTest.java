@@ -36,34 +36,17 @@ import org.springframework.core.env.Environment;
       "meshprobe.ports=9080"
     })
 class WebAppIntegrationTest {
-  static final FakeIstio ISTIO = start();
+  static final FakeIstio ISTIO = FakeIstio.asSystemProperties(true);
 
   @Autowired Environment environment;
   @Autowired MeshProbeRuntime runtime;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
-  /**
-   * System properties, as a pod's environment would give them: the start-up wait runs before the test framework's
-   * {@code @DynamicPropertySource} values are added to the environment.
-   */
-  static FakeIstio start() {
-    FakeIstio fake = new FakeIstio(true);
-    for (String p : fake.properties()) {
-      int eq = p.indexOf('=');
-      System.setProperty(p.substring(0, eq), p.substring(eq + 1));
-    }
-    System.setProperty("fake", fake.url());
-    return fake;
-  }
 
   @AfterAll
   static void stop() {
-    for (String p : ISTIO.properties()) {
-      System.clearProperty(p.substring(0, p.indexOf('=')));
-    }
-    System.clearProperty("fake");
-    ISTIO.close();
+    ISTIO.closeAndClearSystemProperties();
   }
 
   @Test

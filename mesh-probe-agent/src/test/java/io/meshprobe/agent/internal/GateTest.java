@@ -1,12 +1,11 @@
 package io.meshprobe.agent.internal;
 
+import static io.meshprobe.agent.it.TestNetwork.nonLoopbackAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.AsynchronousSocketChannel;
@@ -14,11 +13,9 @@ import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.Collections;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,18 +122,4 @@ class GateTest {
     }
   }
 
-  static InetAddress nonLoopbackAddress() throws Exception {
-    for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      if (!ni.isUp() || ni.isLoopback()) {
-        continue;
-      }
-      for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-        if (a instanceof Inet4Address && !a.isLoopbackAddress()) {
-          return a;
-        }
-      }
-    }
-    Assumptions.abort("no non-loopback IPv4 address on this machine");
-    return null;
-  }
 }

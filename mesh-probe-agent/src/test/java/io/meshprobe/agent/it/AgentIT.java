@@ -1,6 +1,7 @@
 package io.meshprobe.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.meshprobe.agent.it.TestNetwork.nonLoopbackAddress;
 import static org.awaitility.Awaitility.await;
 
 import io.meshprobe.testkit.FakeSidecar;
@@ -8,17 +9,13 @@ import io.meshprobe.testkit.RecordedRequest;
 import io.meshprobe.testkit.SidecarPort;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -292,20 +289,6 @@ class AgentIT {
     }
   }
 
-  static InetAddress nonLoopbackAddress() throws Exception {
-    for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-      if (!ni.isUp() || ni.isLoopback()) {
-        continue;
-      }
-      for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-        if (a instanceof Inet4Address && !a.isLoopbackAddress()) {
-          return a;
-        }
-      }
-    }
-    Assumptions.abort("no non-loopback IPv4 address on this machine");
-    return null;
-  }
 
   static List<String> withoutPickedUp(List<String> lines) {
     return lines.stream().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS") && !l.startsWith("NOTE: Picked up")).toList();

@@ -3,7 +3,7 @@ package io.meshprobe.agent.it;
 import static io.meshprobe.agent.it.AgentIT.T;
 import static io.meshprobe.agent.it.AgentIT.awaitMorePolls;
 import static io.meshprobe.agent.it.AgentIT.istio;
-import static io.meshprobe.agent.it.AgentIT.nonLoopbackAddress;
+import static io.meshprobe.agent.it.TestNetwork.nonLoopbackAddress;
 import static io.meshprobe.agent.it.AgentIT.props;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -16,6 +16,12 @@ import org.springframework.util.unit.DataSize;
  * <p>The agent's quit policy is the scalar key {@code meshprobe.quit} ({@code auto|always|never}); a key cannot be
  * both a value and a group in a JavaBean, so it is read beside this class (see {@link QuitPolicy}) and described in
  * {@code additional-spring-configuration-metadata.json}.
+ *
+ * <p>Every setting the library also has is {@code null} until set, and only set values are handed to the builder,
+ * so the library's defaults (and a default changed in a later library version) apply to Boot apps unchanged, the
+ * way Boot's own auto-configurations fall back to a client library's defaults. The defaults shown by IDEs come
+ * from {@code additional-spring-configuration-metadata.json}; {@code MetadataDefaultsTest} holds them to the
+ * README's key reference.
  */
 @ConfigurationProperties("meshprobe")
 public class MeshProbeProperties {
@@ -168,14 +174,14 @@ public class MeshProbeProperties {
 
   /** Downward API settings. */
   public static class Podinfo {
-    /** Directory of the Downward API files 'annotations' and 'labels'; they make the verdict certain and immediate. */
-    private String dir = "/etc/podinfo";
+    /** Directory of the Downward API files 'annotations' and 'labels'; they make the verdict certain and immediate. Unset: the library's default, /etc/podinfo. */
+    private @Nullable String dir;
 
-    public String getDir() {
+    public @Nullable String getDir() {
       return dir;
     }
 
-    public void setDir(String dir) {
+    public void setDir(@Nullable String dir) {
       this.dir = dir;
     }
   }
@@ -190,17 +196,17 @@ public class MeshProbeProperties {
      */
     private WaitMode mode = WaitMode.BLOCK;
 
-    /** Longest wait for the proxy to be ready (the detection window counts towards it). */
-    private Duration timeout = Duration.ofSeconds(60);
+    /** Longest wait for the proxy to be ready (the detection window counts towards it). Unset: the library's default, 60s. */
+    private @Nullable Duration timeout;
 
     /**
      * What a timed-out wait does. continue: log and go on (fail open). fail: block mode fails the start-up, parallel
-     * mode keeps readiness at REFUSING_TRAFFIC.
+     * mode keeps readiness at REFUSING_TRAFFIC. Unset: the library's default, continue.
      */
-    private OnTimeout onTimeout = OnTimeout.CONTINUE;
+    private @Nullable OnTimeout onTimeout;
 
-    /** Poll period while the proxy answers "not ready". While it refuses connections the period is halved. */
-    private Duration interval = Duration.ofMillis(8);
+    /** Poll period while the proxy answers "not ready". While it refuses connections the period is halved. Unset: the library's default, 8ms. */
+    private @Nullable Duration interval;
 
     public WaitMode getMode() {
       return mode;
@@ -210,27 +216,27 @@ public class MeshProbeProperties {
       this.mode = mode;
     }
 
-    public Duration getTimeout() {
+    public @Nullable Duration getTimeout() {
       return timeout;
     }
 
-    public void setTimeout(Duration timeout) {
+    public void setTimeout(@Nullable Duration timeout) {
       this.timeout = timeout;
     }
 
-    public OnTimeout getOnTimeout() {
+    public @Nullable OnTimeout getOnTimeout() {
       return onTimeout;
     }
 
-    public void setOnTimeout(OnTimeout onTimeout) {
+    public void setOnTimeout(@Nullable OnTimeout onTimeout) {
       this.onTimeout = onTimeout;
     }
 
-    public Duration getInterval() {
+    public @Nullable Duration getInterval() {
       return interval;
     }
 
-    public void setInterval(Duration interval) {
+    public void setInterval(@Nullable Duration interval) {
       this.interval = interval;
     }
   }
@@ -257,37 +263,37 @@ public class MeshProbeProperties {
 
   /** Quit settings; the policy itself is the scalar key {@code meshprobe.quit}. */
   public static class Quit {
-    /** Upper bound for the whole quit, every URL included. */
-    private Duration timeout = Duration.ofSeconds(2);
+    /** Upper bound for the whole quit, every URL included. Unset: the library's default, 2s. */
+    private @Nullable Duration timeout;
 
     /** URLs also POSTed on quit, for other sidecars (a Vault agent, cloud-sql-proxy's /quitquitquit). */
     private List<String> extraUrls = new ArrayList<>();
 
     /**
      * Whether the auto policy also quits when the app failed (start-up failure or a non-zero exit code from
-     * SpringApplication.exit). Set it false for restartPolicy: OnFailure Jobs, where a quit proxy is never restarted.
+     * SpringApplication.exit). Set it false for restartPolicy: OnFailure Jobs, where a quit proxy is never restarted. Unset: true.
      */
-    private boolean onFailure = true;
+    private @Nullable Boolean onFailure;
 
     /**
      * Whether to check, once the proxy is ready and without quitting it, that the quit path works (Istio's status
-     * port answers, Linkerd's shutdown endpoint is enabled), and log one WARN line if not.
+     * port answers, Linkerd's shutdown endpoint is enabled), and log one WARN line if not. Unset: the library's default, true.
      */
-    private boolean preflight = true;
+    private @Nullable Boolean preflight;
 
-    public boolean isPreflight() {
+    public @Nullable Boolean getPreflight() {
       return preflight;
     }
 
-    public void setPreflight(boolean preflight) {
+    public void setPreflight(@Nullable Boolean preflight) {
       this.preflight = preflight;
     }
 
-    public Duration getTimeout() {
+    public @Nullable Duration getTimeout() {
       return timeout;
     }
 
-    public void setTimeout(Duration timeout) {
+    public void setTimeout(@Nullable Duration timeout) {
       this.timeout = timeout;
     }
 
@@ -299,47 +305,47 @@ public class MeshProbeProperties {
       this.extraUrls = extraUrls;
     }
 
-    public boolean isOnFailure() {
+    public @Nullable Boolean getOnFailure() {
       return onFailure;
     }
 
-    public void setOnFailure(boolean onFailure) {
+    public void setOnFailure(@Nullable Boolean onFailure) {
       this.onFailure = onFailure;
     }
   }
 
   /** Istio endpoints. */
   public static class Istio {
-    /** pilot-agent's status server: readiness fallback and the quit endpoint. */
-    private String statusUrl = "http://127.0.0.1:15020";
+    /** pilot-agent's status server: readiness fallback and the quit endpoint. Unset: the library's default, http://127.0.0.1:15020. */
+    private @Nullable String statusUrl;
 
-    /** Envoy's readiness listener, the kubelet's probe target since Istio 1.6. */
-    private String readinessUrl = "http://127.0.0.1:15021";
+    /** Envoy's readiness listener, the kubelet's probe target since Istio 1.6. Unset: the library's default, http://127.0.0.1:15021. */
+    private @Nullable String readinessUrl;
 
-    /** Istio's Envoy admin API: bootstrap, config dump, certificates, quit fallback. */
-    private String adminUrl = "http://127.0.0.1:15000";
+    /** Istio's Envoy admin API: bootstrap, config dump, certificates, quit fallback. Unset: the library's default, http://127.0.0.1:15000. */
+    private @Nullable String adminUrl;
 
-    public String getStatusUrl() {
+    public @Nullable String getStatusUrl() {
       return statusUrl;
     }
 
-    public void setStatusUrl(String statusUrl) {
+    public void setStatusUrl(@Nullable String statusUrl) {
       this.statusUrl = statusUrl;
     }
 
-    public String getReadinessUrl() {
+    public @Nullable String getReadinessUrl() {
       return readinessUrl;
     }
 
-    public void setReadinessUrl(String readinessUrl) {
+    public void setReadinessUrl(@Nullable String readinessUrl) {
       this.readinessUrl = readinessUrl;
     }
 
-    public String getAdminUrl() {
+    public @Nullable String getAdminUrl() {
       return adminUrl;
     }
 
-    public void setAdminUrl(String adminUrl) {
+    public void setAdminUrl(@Nullable String adminUrl) {
       this.adminUrl = adminUrl;
     }
   }
@@ -360,81 +366,81 @@ public class MeshProbeProperties {
 
   /** Linkerd endpoints. */
   public static class Linkerd {
-    /** linkerd-proxy's admin server. */
-    private String adminUrl = "http://127.0.0.1:4191";
+    /** linkerd-proxy's admin server. Unset: the library's default, http://127.0.0.1:4191. */
+    private @Nullable String adminUrl;
 
-    public String getAdminUrl() {
+    public @Nullable String getAdminUrl() {
       return adminUrl;
     }
 
-    public void setAdminUrl(String adminUrl) {
+    public void setAdminUrl(@Nullable String adminUrl) {
       this.adminUrl = adminUrl;
     }
   }
 
   /** Calls to the proxy. */
   public static class Http {
-    /** Deadline of one call to the proxy, connect and body included. */
-    private Duration timeout = Duration.ofSeconds(1);
+    /** Deadline of one call to the proxy, connect and body included. Unset: the library's default, 1s. */
+    private @Nullable Duration timeout;
 
-    /** Largest response body read from the proxy; a larger one is cut off and reported as an error. */
-    private DataSize maxBody = DataSize.ofMegabytes(64);
+    /** Largest response body read from the proxy; a larger one is cut off and reported as an error. Unset: the library's default, 64MB. */
+    private @Nullable DataSize maxBody;
 
-    public Duration getTimeout() {
+    public @Nullable Duration getTimeout() {
       return timeout;
     }
 
-    public void setTimeout(Duration timeout) {
+    public void setTimeout(@Nullable Duration timeout) {
       this.timeout = timeout;
     }
 
-    public DataSize getMaxBody() {
+    public @Nullable DataSize getMaxBody() {
       return maxBody;
     }
 
-    public void setMaxBody(DataSize maxBody) {
+    public void setMaxBody(@Nullable DataSize maxBody) {
       this.maxBody = maxBody;
     }
   }
 
   /** Admin API safety. */
   public static class Admin {
-    /** Allow admin and quit URLs that are not loopback. Off by default: the proxy's admin API is pod-local. */
-    private boolean allowRemote;
+    /** Allow admin and quit URLs that are not loopback. Unset: the library's default, false (the proxy's admin API is pod-local). */
+    private @Nullable Boolean allowRemote;
 
-    public boolean isAllowRemote() {
+    public @Nullable Boolean getAllowRemote() {
       return allowRemote;
     }
 
-    public void setAllowRemote(boolean allowRemote) {
+    public void setAllowRemote(@Nullable Boolean allowRemote) {
       this.allowRemote = allowRemote;
     }
   }
 
   /** Mesh status snapshot (mTLS, identity, ports, findings). */
   public static class Status {
-    /** How often the cached status, and with it the proxy's readiness, is refreshed in the background; 0 refreshes only on demand. */
-    private Duration refresh = Duration.ofSeconds(30);
+    /** How often the cached status, and with it the proxy's readiness, is refreshed in the background; 0 refreshes only on demand. Unset: the library's default, 30s. */
+    private @Nullable Duration refresh;
 
-    public Duration getRefresh() {
+    public @Nullable Duration getRefresh() {
       return refresh;
     }
 
-    public void setRefresh(Duration refresh) {
+    public void setRefresh(@Nullable Duration refresh) {
       this.refresh = refresh;
     }
   }
 
   /** The proxy's own resource use. */
   public static class Proxy {
-    /** Proxy memory above which the status reports the proxy-memory-over-budget finding; 0 turns the check off. */
-    private DataSize memoryBudget = DataSize.ofMegabytes(128);
+    /** Proxy memory above which the status reports the proxy-memory-over-budget finding; 0 turns the check off. Unset: the library's default, 128MB. */
+    private @Nullable DataSize memoryBudget;
 
-    public DataSize getMemoryBudget() {
+    public @Nullable DataSize getMemoryBudget() {
       return memoryBudget;
     }
 
-    public void setMemoryBudget(DataSize memoryBudget) {
+    public void setMemoryBudget(@Nullable DataSize memoryBudget) {
       this.memoryBudget = memoryBudget;
     }
   }

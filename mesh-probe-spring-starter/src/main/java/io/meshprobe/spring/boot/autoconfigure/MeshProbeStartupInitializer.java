@@ -102,7 +102,10 @@ public final class MeshProbeStartupInitializer implements ApplicationContextInit
     facts.managedBy(agent ? "the mesh-probe agent" : null);
     facts.testContext(environment.containsProperty(TEST_CONTEXT_MARKER));
     facts.serves(isWebApp(context));
-    facts.quitOnFailure(properties.getQuit().isOnFailure());
+    Boolean quitOnFailure = properties.getQuit().getOnFailure();
+    if (quitOnFailure != null) { // unset: the rule's default (true)
+      facts.quitOnFailure(quitOnFailure);
+    }
     Binder binder = Binder.get(environment);
     String workload = binder.bind(WORKLOAD, String.class).orElse(null);
     if (workload != null) {

@@ -2,7 +2,8 @@ package io.meshprobe.spring.boot.autoconfigure;
 
 import io.meshprobe.MeshProbe;
 import java.nio.file.Paths;
-import java.time.Duration;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -19,38 +20,34 @@ final class MeshProbes {
   }
 
   static MeshProbe create(MeshProbeProperties p) {
-    MeshProbe.Builder b =
-        MeshProbe.builder()
-            .enabled(p.isEnabled())
-            .mesh(p.getMesh().type())
-            .podInfoDir(Paths.get(p.getPodinfo().getDir()))
-            .waitTimeout(p.getWait().getTimeout())
-            .failOnTimeout(p.getWait().getOnTimeout() == MeshProbeProperties.OnTimeout.FAIL)
-            .waitInterval(p.getWait().getInterval())
-            .quitTimeout(p.getQuit().getTimeout())
-            .extraQuitUrls(p.getQuit().getExtraUrls())
-            .istioStatusUrl(p.getIstio().getStatusUrl())
-            .istioReadinessUrl(p.getIstio().getReadinessUrl())
-            .istioAdminUrl(p.getIstio().getAdminUrl())
-            .linkerdAdminUrl(p.getLinkerd().getAdminUrl())
-            .httpTimeout(p.getHttp().getTimeout())
-            .maxBody(p.getHttp().getMaxBody().toBytes())
-            .allowRemoteAdmin(p.getAdmin().isAllowRemote())
-            .statusRefresh(p.getStatus().getRefresh())
-            .proxyMemoryBudget(p.getProxy().getMemoryBudget().toBytes())
-            .quitPreflight(p.getQuit().isPreflight());
+    MeshProbe.Builder b = MeshProbe.builder().enabled(p.isEnabled()).mesh(p.getMesh().type());
+    // Only what is set: an unset property leaves the library's default (and its system-property / environment
+    // reading) in charge, so a default changed in the library reaches Boot apps too.
+    MeshProbeProperties.Wait wait = p.getWait();
+    MeshProbeProperties.Quit quit = p.getQuit();
+    set(p.getPodinfo().getDir(), dir -> b.podInfoDir(Paths.get(dir)));
+    set(p.getDetect().getWindow(), b::detectWindow);
+    set(wait.getTimeout(), b::waitTimeout);
+    set(wait.getOnTimeout(), onTimeout -> b.failOnTimeout(onTimeout == MeshProbeProperties.OnTimeout.FAIL));
+    set(wait.getInterval(), b::waitInterval);
+    set(quit.getTimeout(), b::quitTimeout);
+    set(quit.getPreflight(), b::quitPreflight);
+    if (!quit.getExtraUrls().isEmpty()) {
+      b.extraQuitUrls(quit.getExtraUrls());
+    }
+    set(p.getIstio().getStatusUrl(), b::istioStatusUrl);
+    set(p.getIstio().getReadinessUrl(), b::istioReadinessUrl);
+    set(p.getIstio().getAdminUrl(), b::istioAdminUrl);
+    // An empty Envoy admin URL means "try the known ports", as unset does.
+    set(emptyToNull(p.getEnvoy().getAdminUrl()), b::envoyAdminUrl);
+    set(p.getLinkerd().getAdminUrl(), b::linkerdAdminUrl);
+    set(p.getHttp().getTimeout(), b::httpTimeout);
+    set(p.getHttp().getMaxBody(), size -> b.maxBody(size.toBytes()));
+    set(p.getAdmin().getAllowRemote(), b::allowRemoteAdmin);
+    set(p.getStatus().getRefresh(), b::statusRefresh);
+    set(p.getProxy().getMemoryBudget(), size -> b.proxyMemoryBudget(size.toBytes()));
     if (!p.getPorts().isEmpty()) {
       b.ports(p.getPorts());
-    }
-    // Left to the library when unset: an explicit window also applies outside Kubernetes, and an empty Envoy admin
-    // URL means "try the known ports".
-    Duration window = p.getDetect().getWindow();
-    if (window != null) {
-      b.detectWindow(window);
-    }
-    String envoy = p.getEnvoy().getAdminUrl();
-    if (envoy != null && !envoy.isEmpty()) {
-      b.envoyAdminUrl(envoy);
     }
     try {
       return b.build();
@@ -59,5 +56,15 @@ final class MeshProbes {
       // MeshProbeSettingsFailureAnalyzer with the property's origin.
       throw new MeshProbeSettingsException(e.getMessage(), e);
     }
+  }
+
+  private static <T> void set(@Nullable T value, Consumer<T> setter) {
+    if (value != null) {
+      setter.accept(value);
+    }
+  }
+
+  private static @Nullable String emptyToNull(@Nullable String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 }

@@ -146,7 +146,7 @@ class MeshProbeAutoConfigurationTest {
               MeshProbeProperties p = context.getBean(MeshProbeProperties.class);
               assertThat(p.getMesh().type()).isEqualTo(MeshType.LINKERD);
               assertThat(p.getQuit().getTimeout()).isEqualTo(Duration.ofSeconds(3));
-              assertThat(p.getQuit().isOnFailure()).isFalse();
+              assertThat(p.getQuit().getOnFailure()).isFalse();
               assertThat(p.getWait().getMode()).isEqualTo(MeshProbeProperties.WaitMode.PARALLEL);
               // The scalar meshprobe.quit and the group meshprobe.quit.* live side by side.
               assertThat(QuitPolicy.from(context.getEnvironment())).isEqualTo(QuitPolicy.NEVER);

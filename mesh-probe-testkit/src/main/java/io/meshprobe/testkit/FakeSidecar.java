@@ -1,34 +1,31 @@
 package io.meshprobe.testkit;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URLDecoder;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+
+import io.meshprobe.testkit.internal.Dispatcher;
+import io.meshprobe.testkit.internal.FaultPlayer;
+import io.meshprobe.testkit.internal.FaultScript;
+import io.meshprobe.testkit.internal.MiniHttpServer;
+import io.meshprobe.testkit.internal.Scenario;
 
 /**
  * A fake service-mesh sidecar: a real HTTP server on real local ports that impersonates the Istio sidecar
@@ -53,48 +50,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon threads named {@code fake-sidecar-*}; {@link #close()} releases every port and joins every thread,
  * even with connections hanging.
  *
+ * <p>Built like OkHttp's mockwebserver3: this class is the server's lifecycle (start, ports, readiness, kill,
+ * quit, close) and its request journal ({@link #requests()}, {@link #awaitRequest}); what each proxy answers
+ * is the business of one dispatcher per {@link Personality}, and scripted {@link Fault}s are played by a fault
+ * player, both in {@code io.meshprobe.testkit.internal}. Every request is recorded first, then a fault on its
+ * path plays, else the dispatcher answers.
+ *
  * <p>It never parses what it serves with mesh-probe-api code: it is the independent check on those parsers.
  */
 public final class FakeSidecar implements AutoCloseable {
 
-  static final String ISTIO_CONFIG_DUMP = "istio/sidecar-1.3-productpage-permissive-http.config_dump.json";
-  static final String ENVOY_CONFIG_DUMP = "istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json";
-  static final String CERTS = "other/appmesh-envoy-certs-spire-svid.json";
-  static final String SERVER_INFO = "envoy/server_info.docs-example.json";
-  static final String STATS_LIVE = "envoy/stats-readiness-filter-live.istio-test.txt";
-  static final String STATS_PREINIT = "envoy/stats-readiness-filter-preinit.istio-test.txt";
-  static final String LINKERD_METRICS = "linkerd/proxy-metrics-2022-sample.prom.txt";
-  /** Synthetic Envoy {@code server.memory_physical_size} when {@code proxyMemory} is not set: 30 MiB. */
-  static final long DEFAULT_ENVOY_MEMORY = 30L << 20;
-
   private static final AtomicInteger IDS = new AtomicInteger();
-
-  private static final Map<SidecarPort, Set<String>> PATHS = new EnumMap<SidecarPort, Set<String>>(SidecarPort.class);
-  private static final Set<String> ENVOY_MUTATIONS =
-      new HashSet<String>(Arrays.asList("/quitquitquit", "/healthcheck/fail", "/healthcheck/ok"));
-
-  static {
-    PATHS.put(SidecarPort.ISTIO_STATUS, paths("/healthz/ready", "/quitquitquit", "/drain", "/stats/prometheus", "/metrics"));
-    PATHS.put(SidecarPort.ISTIO_READINESS, paths("/healthz/ready"));
-    PATHS.put(SidecarPort.ENVOY_ADMIN, paths("/ready", "/server_info", "/config_dump", "/certs", "/stats",
-        "/stats/prometheus", "/quitquitquit", "/healthcheck/fail", "/healthcheck/ok"));
-    PATHS.put(SidecarPort.LINKERD_ADMIN, paths("/ready", "/live", "/metrics", "/shutdown", "/env.json"));
-  }
-
-  private static Set<String> paths(String... p) {
-    return Collections.unmodifiableSet(new HashSet<String>(Arrays.asList(p)));
-  }
-
-  private static final String ENVOY_HELP = "invalid path. admin commands are:\n"
-      + "  /certs: print certs on machine\n"
-      + "  /config_dump: dump current Envoy configs (experimental)\n"
-      + "  /healthcheck/fail (POST): cause the server to fail health checks\n"
-      + "  /healthcheck/ok (POST): cause the server to pass health checks\n"
-      + "  /quitquitquit (POST): exit the server\n"
-      + "  /ready: print server state, return 200 if LIVE, otherwise return 503\n"
-      + "  /server_info: print server version/status information\n"
-      + "  /stats: print server stats\n"
-      + "  /stats/prometheus: print server stats in prometheus format\n";
 
   private final int id = IDS.incrementAndGet();
   private final Personality personality;
@@ -104,28 +70,19 @@ public final class FakeSidecar implements AutoCloseable {
   private final boolean readyManually;
   private final Duration listenAfter;
   private final boolean listenManually;
-  private final Map<String, Fault> faults;
-  private final boolean shutdownEnabled;
-  private volatile boolean controlPlaneConnected;
-  private final boolean rejectedListener;
-  private final Long proxyMemory;
   private final boolean stopOnQuit;
   private final boolean logRequests;
   private final PrintStream log;
-
-  private final byte[] configDump;
-  private final byte[] certs;
-  private final String serverInfoTemplate;
+  private final FaultPlayer faults;
+  private final Dispatcher dispatcher;
 
   private final Object lock = new Object();
   private final List<RecordedRequest> requests = new ArrayList<RecordedRequest>();
   private final EnumMap<SidecarPort, MiniHttpServer> servers = new EnumMap<SidecarPort, MiniHttpServer>(SidecarPort.class);
   private final EnumMap<SidecarPort, Integer> actualPorts = new EnumMap<SidecarPort, Integer>(SidecarPort.class);
-  private final Map<String, AtomicLong> flapCounters = new ConcurrentHashMap<String, AtomicLong>();
   private final CountDownLatch stoppedLatch = new CountDownLatch(1);
 
   private volatile boolean ready;
-  private volatile boolean draining;
   private volatile Long readyAt;
   private volatile long listeningSinceNanos;
   private boolean started;
@@ -146,49 +103,19 @@ public final class FakeSidecar implements AutoCloseable {
     this.readyManually = b.readyManually;
     this.listenAfter = b.listenAfter;
     this.listenManually = b.listenManually;
-    this.faults = Collections.unmodifiableMap(new LinkedHashMap<String, Fault>(b.faults));
-    this.shutdownEnabled = b.shutdownEnabled;
-    this.controlPlaneConnected = b.controlPlaneConnected;
-    this.rejectedListener = b.rejectedListener;
-    this.proxyMemory = b.proxyMemory;
     this.stopOnQuit = b.stopOnQuit;
     this.logRequests = b.logRequests;
     this.log = b.log;
-    for (String path : faults.keySet()) {
-      if (portsServing(path).isEmpty()) {
-        throw new IllegalArgumentException("fault on " + path + ": no " + personality.id()
+    Map<String, FaultScript> scripts = new LinkedHashMap<String, FaultScript>();
+    for (Map.Entry<String, Fault> e : b.faults.entrySet()) {
+      if (portsServing(e.getKey()).isEmpty()) {
+        throw new IllegalArgumentException("fault on " + e.getKey() + ": no " + personality.id()
             + " port serves that path");
       }
+      scripts.put(e.getKey(), e.getValue().script());
     }
-    if (personality.has(SidecarPort.ENVOY_ADMIN)) {
-      String dumpName = b.configDump != null ? b.configDump
-          : personality == Personality.ISTIO ? ISTIO_CONFIG_DUMP : ENVOY_CONFIG_DUMP;
-      byte[] dump = Payloads.fixture(dumpName);
-      String text = null;
-      if (b.istioVersion != null) {
-        text = Payloads.withIstioVersion(new String(dump, StandardCharsets.UTF_8), b.istioVersion);
-      }
-      if (b.nativeSidecar) {
-        text = Payloads.withNativeSidecar(text != null ? text : new String(dump, StandardCharsets.UTF_8));
-      }
-      if (b.rejectedListener) {
-        text = Payloads.withRejectedListener(text != null ? text : new String(dump, StandardCharsets.UTF_8));
-      }
-      this.configDump = text == null ? dump : text.getBytes(StandardCharsets.UTF_8);
-      this.certs = Payloads.fixture(b.certs);
-      String info = Payloads.fixtureText(SERVER_INFO);
-      if (personality == Personality.ISTIO) {
-        String node = Payloads.bootstrapNode(text != null ? text : new String(dump, StandardCharsets.UTF_8));
-        if (node != null) {
-          info = Payloads.replaceTopLevelValue(info, "node", node);
-        }
-      }
-      this.serverInfoTemplate = info;
-    } else {
-      this.configDump = null;
-      this.certs = null;
-      this.serverInfoTemplate = null;
-    }
+    this.faults = new FaultPlayer(scripts);
+    this.dispatcher = Dispatcher.of(personality, b.scenario.copy(), new Host());
   }
 
   /** A builder for an Istio sidecar: Envoy admin 15000, pilot-agent 15020, Envoy readiness 15021. */
@@ -264,7 +191,7 @@ public final class FakeSidecar implements AutoCloseable {
         for (final SidecarPort p : personality.ports()) {
           Integer reserved = actualPorts.get(p);
           int want = reserved != null ? reserved : configuredPorts.get(p);
-          MiniHttpServer server = MiniHttpServer.start(bindAddress, want, threadPrefix(), style(p),
+          MiniHttpServer server = MiniHttpServer.start(bindAddress, want, threadPrefix(), Dispatcher.style(p),
               new MiniHttpServer.Handler() {
                 @Override
                 public void handle(MiniHttpServer.Exchange exchange) throws IOException {
@@ -369,7 +296,7 @@ public final class FakeSidecar implements AutoCloseable {
    * {@code controlplane-disconnected} finding appear and clear while the sidecar runs.
    */
   public void setControlPlaneConnected(boolean connected) {
-    this.controlPlaneConnected = connected;
+    dispatcher.setControlPlaneConnected(connected);
   }
 
   /** True while the sidecar reports ready. */
@@ -496,7 +423,7 @@ public final class FakeSidecar implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- internals
+  // ---------------------------------------------------------------- lifecycle internals
 
   /** Every thread of this instance has a name starting with this ({@code fake-sidecar-<id>-}). */
   String threadNamePrefix() {
@@ -606,23 +533,10 @@ public final class FakeSidecar implements AutoCloseable {
     return "fake-sidecar-" + id + "-" + personality.id();
   }
 
-  private static Response.Style style(SidecarPort p) {
-    switch (p) {
-      case ISTIO_STATUS:
-        return Response.Style.GO;
-      case ISTIO_READINESS:
-        return Response.Style.ENVOY_ROUTE;
-      case ENVOY_ADMIN:
-        return Response.Style.ENVOY_ADMIN;
-      default:
-        return Response.Style.HYPER;
-    }
-  }
-
   private List<SidecarPort> portsServing(String path) {
     List<SidecarPort> out = new ArrayList<SidecarPort>();
     for (SidecarPort p : personality.ports()) {
-      if (PATHS.get(p).contains(path)) {
+      if (Dispatcher.paths(p).contains(path)) {
         out.add(p);
       }
     }
@@ -633,329 +547,46 @@ public final class FakeSidecar implements AutoCloseable {
     log.println("fake-sidecar: " + personality.id() + " " + message);
   }
 
-  private void record(RecordedRequest r) {
+  // ---------------------------------------------------------------- journal and dispatch
+
+  /** Every request: into the journal first, then the fault scripted for its path, else the dispatcher. */
+  private void handle(SidecarPort port, MiniHttpServer.Exchange ex) throws IOException {
+    RecordedRequest r = new RecordedRequest(ex.method(), ex.target(), ex.headers(), ex.body(), ex.localPort(),
+        ex.epochMillis(), ex.nanoTime());
     synchronized (requests) {
       requests.add(r);
       requests.notifyAll();
     }
-  }
-
-  private void handle(SidecarPort port, MiniHttpServer.Exchange ex) throws IOException {
-    RecordedRequest r = ex.request();
-    record(r);
     if (logRequests) {
       log(r.method() + " " + r.target() + " on " + port + " (" + r.port() + ")");
     }
     boolean readyNow = ready;
-    Fault fault = faults.get(r.path());
-    if (fault != null && PATHS.get(port).contains(r.path())) {
-      if (fault.kind() != Fault.Kind.FLAPPING) {
-        FaultPlayer.play(fault, style(port), ex);
+    FaultScript fault = Dispatcher.paths(port).contains(r.path()) ? faults.faultOn(r.path()) : null;
+    if (fault != null) {
+      if (fault.kind() != FaultScript.Kind.FLAPPING) {
+        faults.play(fault, Dispatcher.style(port), ex);
         return;
       }
-      AtomicLong counter = flapCounters.get(r.path());
-      if (counter == null) {
-        flapCounters.putIfAbsent(r.path(), new AtomicLong());
-        counter = flapCounters.get(r.path());
-      }
-      readyNow = counter.getAndIncrement() % 2 == 1;
+      readyNow = faults.flap(r.path());
     }
-    switch (port) {
-      case ISTIO_STATUS:
-        istioStatus(ex, readyNow);
-        break;
-      case ISTIO_READINESS:
-        istioReadiness(ex, readyNow);
-        break;
-      case ENVOY_ADMIN:
-        envoyAdmin(ex, readyNow);
-        break;
-      default:
-        linkerdAdmin(ex, readyNow);
-        break;
-    }
+    dispatcher.dispatch(port, r, ex, readyNow);
   }
 
-  /** pilot-agent, pilot/cmd/pilot-agent/status/server.go (Go net/http). */
-  private void istioStatus(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
-    RecordedRequest r = ex.request();
-    Response.Style go = Response.Style.GO;
-    boolean post = "POST".equals(r.method());
-    String path = r.path();
-    if (path.equals("/healthz/ready")) {
-      ex.respond(Response.empty(go, readyNow ? 200 : 503));
-    } else if (path.equals("/quitquitquit") || path.equals("/drain")) {
-      if (!post) {
-        ex.respond(Response.text(go, 405, "Method Not Allowed\n")); // http.Error appends "\n"
-      } else {
-        ex.respond(Response.text(go, 200, "OK"));
-        if (path.equals("/quitquitquit")) {
-          quit("POST /quitquitquit on " + r.port());
-        } else {
-          log("POST /drain on " + r.port() + " answered (drain is not simulated)");
-        }
-      }
-    } else if (path.equals("/stats/prometheus") || path.equals("/metrics")) {
-      // No real merged-metrics sample exists in the fixtures: an empty, well-formed exposition.
-      ex.respond(Response.of(go, 200, "text/plain; version=0.0.4; charset=utf-8", new byte[0]));
-    } else {
-      ex.respond(Response.text(go, 404, "404 page not found\n"));
-    }
-  }
-
-  /** Envoy's static listener on 15021, routing /healthz/ready to pilot-agent. */
-  private void istioReadiness(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
-    if (ex.request().path().equals("/healthz/ready")) {
-      ex.respond(Response.empty(Response.Style.ENVOY_ROUTE, readyNow ? 200 : 503));
-    } else {
-      ex.respond(Response.empty(Response.Style.ENVOY_ROUTE, 404));
-    }
-  }
-
-  private String envoyState(boolean readyNow) {
-    return draining ? "DRAINING" : readyNow ? "LIVE" : "PRE_INITIALIZING";
-  }
-
-  /** Envoy admin, source/server/admin (docs: operations/admin). */
-  private void envoyAdmin(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
-    RecordedRequest r = ex.request();
-    Response.Style envoy = Response.Style.ENVOY_ADMIN;
-    String path = r.path();
-    if (ENVOY_MUTATIONS.contains(path) && !"POST".equals(r.method())) {
-      // Envoy source (AdminImpl::makeRequest) answers 405; its docs page still says 400.
-      ex.respond(Response.text(envoy, 405, "Method " + r.method() + " not allowed, POST required."));
-      return;
-    }
-    String state = envoyState(readyNow);
-    if (path.equals("/ready")) {
-      ex.respond(Response.text(envoy, state.equals("LIVE") ? 200 : 503, state + "\n"));
-    } else if (path.equals("/server_info")) {
-      ex.respond(json(serverInfo(state).getBytes(StandardCharsets.UTF_8)));
-    } else if (path.equals("/config_dump")) {
-      ex.respond(json(configDump));
-    } else if (path.equals("/certs")) {
-      ex.respond(json(certs));
-    } else if (path.equals("/stats")) {
-      byte[] stats = Payloads.fixture(readyNow ? STATS_LIVE : STATS_PREINIT);
-      String query = r.query();
-      if (query != null && !query.isEmpty()) {
-        stats = Payloads.withHealthStats(stats, query, healthStats());
-      }
-      ex.respond(Response.of(envoy, 200, Response.textType(envoy), stats));
-    } else if (path.equals("/stats/prometheus")) {
-      ex.respond(Response.of(envoy, 200, "text/plain; charset=UTF-8", new byte[0]));
-    } else if (path.equals("/quitquitquit")) {
-      ex.respond(Response.text(envoy, 200, "OK\n"));
-      quit("POST /quitquitquit on " + r.port());
-    } else if (path.equals("/healthcheck/fail") || path.equals("/healthcheck/ok")) {
-      draining = path.equals("/healthcheck/fail");
-      ex.respond(Response.text(envoy, 200, "OK\n"));
-    } else {
-      ex.respond(Response.text(envoy, 404, ENVOY_HELP));
-    }
-  }
-
-  /**
-   * SYNTHETIC (no recording exists): the Envoy stats a health check asks for, named as in Envoy's docs
-   * (management server {@code control_plane.connected_state}; xDS subscription stats {@code update_rejected} and
-   * {@code update_time} under {@code listener_manager.lds.} and {@code cluster_manager.cds.}; server stats
-   * {@code server.memory_*}). Values follow the builder's states; the last update is when the ports opened.
-   */
-  private Map<String, Long> healthStats() {
-    long listenedAt = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - listeningSinceNanos);
-    long memory = proxyMemory != null ? proxyMemory : DEFAULT_ENVOY_MEMORY;
-    Map<String, Long> m = new java.util.TreeMap<String, Long>();
-    m.put("cluster_manager.cds.update_rejected", 0L);
-    m.put("cluster_manager.cds.update_time", listenedAt);
-    m.put("control_plane.connected_state", controlPlaneConnected ? 1L : 0L);
-    m.put("listener_manager.lds.update_rejected", rejectedListener ? 1L : 0L);
-    m.put("listener_manager.lds.update_time", listenedAt);
-    m.put("server.memory_allocated", memory * 7 / 10);
-    m.put("server.memory_heap_size", memory * 17 / 20);
-    m.put("server.memory_physical_size", memory);
-    return m;
-  }
-
-  private static Response json(byte[] body) {
-    return Response.of(Response.Style.ENVOY_ADMIN, 200, "application/json", body);
-  }
-
-  private String serverInfo(String state) {
-    long uptime = Math.max(0, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - listeningSinceNanos));
-    String info = Payloads.replaceTopLevelValue(serverInfoTemplate, "state", "\"" + state + "\"");
-    info = Payloads.replaceTopLevelValue(info, "uptime_current_epoch", "\"" + uptime + "s\"");
-    return Payloads.replaceTopLevelValue(info, "uptime_all_epochs", "\"" + uptime + "s\"");
-  }
-
-  /** linkerd2-proxy admin, linkerd/app/admin/src/server.rs (hyper). */
-  private void linkerdAdmin(MiniHttpServer.Exchange ex, boolean readyNow) throws IOException {
-    RecordedRequest r = ex.request();
-    Response.Style hyper = Response.Style.HYPER;
-    String path = r.path();
-    if (path.equals("/ready")) {
-      ex.respond(readyNow ? Response.text(hyper, 200, "ready\n") : Response.text(hyper, 503, "not ready\n"));
-    } else if (path.equals("/live")) {
-      ex.respond(Response.text(hyper, 200, "live\n"));
-    } else if (path.equals("/metrics")) {
-      byte[] metrics = Payloads.fixture(LINKERD_METRICS);
-      if (proxyMemory != null) {
-        metrics = Payloads.withSampleValue(metrics, "process_resident_memory_bytes", Long.toString(proxyMemory));
-      }
-      ex.respond(Response.of(hyper, 200, "text/plain", metrics));
-    } else if (path.equals("/shutdown")) {
-      if (!"POST".equals(r.method())) {
-        ex.respond(Response.empty(hyper, 405));
-      } else if (!shutdownEnabled) {
-        ex.respond(Response.text(hyper, 404, "shutdown endpoint is not enabled\n"));
-      } else {
-        ex.respond(Response.text(hyper, 200, "shutdown\n"));
-        quit("POST /shutdown on " + r.port());
-      }
-    } else if (path.equals("/env.json")) {
-      ex.respond(envJson(r));
-    } else {
-      ex.respond(Response.empty(hyper, 404));
-    }
-  }
-
-  /**
-   * SYNTHETIC: no recording of {@code /env.json} exists, so this is generated from the documented format: a JSON
-   * object of the proxy's environment, {@code ?VAR1&VAR2} selects variables ({@code null} when unset), a
-   * {@code k=v} query is a 400, and an {@code Accept} that excludes JSON is a 406.
-   */
-  private Response envJson(RecordedRequest r) {
-    Response.Style hyper = Response.Style.HYPER;
-    String accept = r.header("accept");
-    if (accept != null && !acceptsJson(accept)) {
-      return Response.empty(hyper, 406);
-    }
-    Map<String, String> env = new LinkedHashMap<String, String>();
-    env.put("LINKERD2_PROXY_IDENTITY_LOCAL_NAME", "default.default.serviceaccount.identity.linkerd.cluster.local");
-    env.put("LINKERD2_PROXY_INBOUND_DEFAULT_POLICY", "all-unauthenticated");
-    env.put("LINKERD2_PROXY_INBOUND_PORTS", "8080");
-    env.put("LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED", Boolean.toString(shutdownEnabled));
-    Map<String, String> selected = env;
-    String query = r.query();
-    if (query != null && !query.isEmpty()) {
-      selected = new LinkedHashMap<String, String>();
-      for (String name : query.split("&")) {
-        if (name.isEmpty()) {
-          continue;
-        }
-        if (name.indexOf('=') >= 0) {
-          String err = "{\"error\":\"query parameters must be environment variable names, not key=value pairs\","
-              + "\"status\":400}";
-          return Response.of(hyper, 400, "application/json", err.getBytes(StandardCharsets.UTF_8));
-        }
-        try {
-          name = URLDecoder.decode(name, "UTF-8");
-        } catch (java.io.UnsupportedEncodingException e) {
-          throw new IllegalStateException(e);
-        }
-        selected.put(name, env.get(name));
-      }
-    }
-    StringBuilder sb = new StringBuilder("{");
-    for (Map.Entry<String, String> e : selected.entrySet()) {
-      if (sb.length() > 1) {
-        sb.append(',');
-      }
-      sb.append('"').append(Payloads.escape(e.getKey())).append("\":");
-      sb.append(e.getValue() == null ? "null" : "\"" + Payloads.escape(e.getValue()) + "\"");
-    }
-    return Response.of(hyper, 200, "application/json", sb.append('}').toString().getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static boolean acceptsJson(String accept) {
-    for (String part : accept.split(",")) {
-      String type = part.split(";")[0].trim().toLowerCase(Locale.ROOT);
-      if (type.equals("application/json") || type.equals("application/*") || type.equals("*/*") || type.equals("*")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Plays the non-flapping faults on the raw connection. */
-  static final class FaultPlayer {
-    private static final byte[] GARBAGE = "\u0000\u0015\u0003garbage: this port does not speak HTTP\r\n\u00ff\u00fe\r\n\r\n"
-        .getBytes(StandardCharsets.ISO_8859_1);
-
-    private FaultPlayer() {
+  /** What the dispatchers may ask of this fake (not an interface of the public class itself). */
+  private final class Host implements Dispatcher.Host {
+    @Override
+    public void quit(String what) {
+      FakeSidecar.this.quit(what);
     }
 
-    static void play(Fault f, Response.Style style, MiniHttpServer.Exchange ex) throws IOException {
-      switch (f.kind()) {
-        case STATUS:
-          ex.respond(Response.text(style, f.statusCode(), f.body()));
-          break;
-        case REDIRECT:
-          ex.respond(Response.empty(style, 302).header("Location", f.location()));
-          break;
-        case HANG:
-          ex.hangUntilClosed();
-          break;
-        case RESET:
-          ex.reset();
-          break;
-        case RESET_BEFORE_BODY:
-          head(ex, style, "application/json", 4096);
-          ex.out().flush();
-          // A moment for the head to be read: a reset may otherwise discard it in the client's kernel.
-          ex.awaitServerClosed(TimeUnit.MILLISECONDS.toNanos(50));
-          ex.reset();
-          break;
-        case HEADERS_THEN_HANG:
-          head(ex, style, "application/json", 4096);
-          ex.out().flush();
-          ex.hangUntilClosed();
-          break;
-        case GARBAGE:
-          ex.out().write(GARBAGE);
-          ex.flushAndClose();
-          break;
-        case SLOW_BODY: {
-          byte[] body = f.body().getBytes(StandardCharsets.UTF_8);
-          head(ex, style, Response.textType(style), body.length);
-          OutputStream out = ex.out();
-          out.flush();
-          long perByte = f.perByte().toNanos();
-          for (byte b : body) {
-            if (ex.awaitServerClosed(perByte)) {
-              throw new IOException("closed while dripping the body");
-            }
-            out.write(b);
-            out.flush();
-          }
-          break;
-        }
-        case HUGE_BODY: {
-          head(ex, style, "application/octet-stream", f.bytes());
-          byte[] chunk = new byte[64 * 1024];
-          for (int k = 0; k < chunk.length; k++) {
-            chunk[k] = (byte) (k % 64 == 63 ? '\n' : 'a' + k % 26);
-          }
-          OutputStream out = ex.out();
-          long left = f.bytes();
-          while (left > 0) {
-            int n = (int) Math.min(chunk.length, left);
-            out.write(chunk, 0, n);
-            left -= n;
-          }
-          out.flush();
-          break;
-        }
-        default:
-          throw new IllegalStateException("not a socket fault: " + f);
-      }
+    @Override
+    public void log(String message) {
+      FakeSidecar.this.log(message);
     }
 
-    private static void head(MiniHttpServer.Exchange ex, Response.Style style, String contentType, long length)
-        throws IOException {
-      List<String[]> headers = new ArrayList<String[]>();
-      headers.add(new String[] {"Content-Type", contentType});
-      ex.out().write(Response.statusAndHeaders(style, 200, headers, length, ex.clientWantsClose()).toString()
-          .getBytes(StandardCharsets.ISO_8859_1));
+    @Override
+    public long listeningSinceNanos() {
+      return listeningSinceNanos;
     }
   }
 
@@ -971,14 +602,7 @@ public final class FakeSidecar implements AutoCloseable {
     private boolean readyManually;
     private Duration listenAfter;
     private boolean listenManually;
-    private String configDump;
-    private String certs = CERTS;
-    private boolean nativeSidecar;
-    private String istioVersion;
-    private boolean shutdownEnabled;
-    private boolean controlPlaneConnected = true;
-    private boolean rejectedListener;
-    private Long proxyMemory;
+    private final Scenario scenario = new Scenario();
     private boolean stopOnQuit = true;
     private boolean logRequests;
     private final Map<String, Fault> faults = new LinkedHashMap<String, Fault>();
@@ -1058,13 +682,13 @@ public final class FakeSidecar implements AutoCloseable {
      * {@code istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json} (listeners only).
      */
     public Builder configDump(String fixture) {
-      this.configDump = fixture;
+      scenario.configDump = fixture;
       return this;
     }
 
     /** The {@code /certs} fixture, default {@code other/appmesh-envoy-certs-spire-svid.json}. */
     public Builder certs(String fixture) {
-      this.certs = fixture;
+      scenario.certs = fixture;
       return this;
     }
 
@@ -1073,19 +697,19 @@ public final class FakeSidecar implements AutoCloseable {
      * {@code istio-proxy} is listed under {@code initContainers}, as for a Kubernetes native sidecar.
      */
     public Builder nativeSidecar(boolean b) {
-      this.nativeSidecar = b;
+      scenario.nativeSidecar = b;
       return this;
     }
 
     /** Derived scenario: rewrites every {@code ISTIO_VERSION} in the served node metadata to {@code v}. */
     public Builder istioVersion(String v) {
-      this.istioVersion = v;
+      scenario.istioVersion = v;
       return this;
     }
 
     /** Linkerd: whether {@code POST /shutdown} works. Default false, as in real Linkerd since June 2024. */
     public Builder shutdownEnabled(boolean b) {
-      this.shutdownEnabled = b;
+      scenario.shutdownEnabled = b;
       return this;
     }
 
@@ -1094,7 +718,7 @@ public final class FakeSidecar implements AutoCloseable {
      * when istiod is scaled to zero and the proxy runs on its last config. Synthetic stats, see the README.
      */
     public Builder controlPlaneConnected(boolean b) {
-      this.controlPlaneConnected = b;
+      scenario.controlPlaneConnected = b;
       return this;
     }
 
@@ -1104,7 +728,7 @@ public final class FakeSidecar implements AutoCloseable {
      * {@code /stats} counts {@code listener_manager.lds.update_rejected: 1}.
      */
     public Builder rejectedListener(boolean b) {
-      this.rejectedListener = b;
+      scenario.rejectedListener = b;
       return this;
     }
 
@@ -1117,7 +741,7 @@ public final class FakeSidecar implements AutoCloseable {
       if (bytes < 0) {
         throw new IllegalArgumentException("memory must be >= 0: " + bytes);
       }
-      this.proxyMemory = bytes;
+      scenario.proxyMemory = bytes;
       return this;
     }
 

@@ -3,6 +3,9 @@ package io.meshprobe.testkit;
 import java.time.Duration;
 import java.util.Locale;
 
+import io.meshprobe.testkit.internal.FaultScript;
+import io.meshprobe.testkit.internal.FaultScript.Kind;
+
 /**
  * A scripted misbehaviour for one path of a {@link FakeSidecar}, set with
  * {@link FakeSidecar.Builder#fault(String, Fault)}. The request is still recorded before the fault plays.
@@ -12,29 +15,20 @@ import java.util.Locale;
  * {@code hang}, {@code reset}, {@code reset-before-body}, {@code slow-body:50ms[:body]},
  * {@code headers-then-hang}, {@code garbage}, {@code huge-body:10m}, {@code redirect:http://host/path},
  * {@code flapping}.
+ *
+ * <p>Like the socket effects of OkHttp's mockwebserver3, a fault is only a description: the fake's fault player
+ * (in the internal package) plays it on the raw connection.
  */
 public final class Fault {
 
-  enum Kind { STATUS, HANG, RESET_BEFORE_BODY, RESET, SLOW_BODY, HEADERS_THEN_HANG, GARBAGE, HUGE_BODY, REDIRECT, FLAPPING }
+  private final FaultScript script;
 
-  private final Kind kind;
-  private final int status;
-  private final String body;
-  private final Duration perByte;
-  private final long bytes;
-  private final String location;
-
-  private Fault(Kind kind, int status, String body, Duration perByte, long bytes, String location) {
-    this.kind = kind;
-    this.status = status;
-    this.body = body;
-    this.perByte = perByte;
-    this.bytes = bytes;
-    this.location = location;
+  private Fault(FaultScript script) {
+    this.script = script;
   }
 
   private static Fault of(Kind kind) {
-    return new Fault(kind, 0, null, null, 0, null);
+    return new Fault(FaultScript.of(kind));
   }
 
   /** Answer with this status code and a {@code text/plain} body (may be empty), e.g. 404, 500, 503. */
@@ -42,7 +36,7 @@ public final class Fault {
     if (code < 100 || code > 999) {
       throw new IllegalArgumentException("status code out of range: " + code);
     }
-    return new Fault(Kind.STATUS, code, body == null ? "" : body, null, 0, null);
+    return new Fault(FaultScript.status(code, body == null ? "" : body));
   }
 
   /** Read the request and never answer; the connection stays open until the sidecar is closed. */
@@ -65,7 +59,7 @@ public final class Fault {
     if (perByte == null || perByte.isNegative()) {
       throw new IllegalArgumentException("perByte must be >= 0");
     }
-    return new Fault(Kind.SLOW_BODY, 200, body == null ? "" : body, perByte, 0, null);
+    return new Fault(FaultScript.slowBody(body == null ? "" : body, perByte));
   }
 
   /** Send a {@code 200} status line and headers (with a content-length), then hang without the body. */
@@ -83,7 +77,7 @@ public final class Fault {
     if (bytes < 0) {
       throw new IllegalArgumentException("bytes must be >= 0");
     }
-    return new Fault(Kind.HUGE_BODY, 200, null, null, bytes, null);
+    return new Fault(FaultScript.hugeBody(bytes));
   }
 
   /** Answer {@code 302 Found} with this {@code Location} (typically another host). */
@@ -91,7 +85,7 @@ public final class Fault {
     if (location == null || location.isEmpty()) {
       throw new IllegalArgumentException("location is required");
     }
-    return new Fault(Kind.REDIRECT, 302, null, null, 0, location);
+    return new Fault(FaultScript.redirect(location));
   }
 
   /**
@@ -103,28 +97,9 @@ public final class Fault {
     return of(Kind.FLAPPING);
   }
 
-  Kind kind() {
-    return kind;
-  }
-
-  int statusCode() {
-    return status;
-  }
-
-  String body() {
-    return body;
-  }
-
-  Duration perByte() {
-    return perByte;
-  }
-
-  long bytes() {
-    return bytes;
-  }
-
-  String location() {
-    return location;
+  /** What the fault player plays. */
+  FaultScript script() {
+    return script;
   }
 
   /**
@@ -206,39 +181,29 @@ public final class Fault {
     if (!(o instanceof Fault)) {
       return false;
     }
-    Fault f = (Fault) o;
-    return kind == f.kind && status == f.status && bytes == f.bytes && eq(body, f.body)
-        && eq(perByte, f.perByte) && eq(location, f.location);
-  }
-
-  private static boolean eq(Object a, Object b) {
-    return a == null ? b == null : a.equals(b);
+    return script.equals(((Fault) o).script);
   }
 
   @Override
   public int hashCode() {
-    int h = kind.hashCode();
-    h = 31 * h + status;
-    h = 31 * h + (int) (bytes ^ (bytes >>> 32));
-    h = 31 * h + (body == null ? 0 : body.hashCode());
-    h = 31 * h + (perByte == null ? 0 : perByte.hashCode());
-    return 31 * h + (location == null ? 0 : location.hashCode());
+    return script.hashCode();
   }
 
   /** The command-line spec of this fault, e.g. {@code status:503:busy} or {@code slow-body:20ms:hello}. */
   @Override
   public String toString() {
-    switch (kind) {
+    switch (script.kind()) {
       case STATUS:
-        return body.isEmpty() ? "status:" + status : "status:" + status + ":" + body;
+        return script.body().isEmpty() ? "status:" + script.statusCode()
+            : "status:" + script.statusCode() + ":" + script.body();
       case SLOW_BODY:
-        return "slow-body:" + perByte.toMillis() + "ms:" + body;
+        return "slow-body:" + script.perByte().toMillis() + "ms:" + script.body();
       case HUGE_BODY:
-        return "huge-body:" + bytes;
+        return "huge-body:" + script.bytes();
       case REDIRECT:
-        return "redirect:" + location;
+        return "redirect:" + script.location();
       default:
-        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return script.kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 }

@@ -6,13 +6,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import io.meshprobe.testkit.internal.Payloads;
+
 /**
  * The real payloads recorded by Istio, Envoy, Linkerd and others, shipped verbatim in this jar under
  * {@code io/meshprobe/testkit/fixtures/} (see {@code SOURCES.md} there for where each came from). Paths are
  * relative to that folder, e.g. {@code "istio/sidecar-1.3-productpage-permissive-http.config_dump.json"}.
  */
 public final class Fixtures {
-  static final String ROOT = "/io/meshprobe/testkit/fixtures/";
+  static final String ROOT = Payloads.FIXTURES_ROOT;
 
   private Fixtures() {}
 

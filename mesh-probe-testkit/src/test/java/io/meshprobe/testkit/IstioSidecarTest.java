@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import io.meshprobe.testkit.internal.IstioDispatcher;
+
 class IstioSidecarTest {
 
   private final Http.Log log = new Http.Log();
@@ -88,8 +90,8 @@ class IstioSidecarTest {
     try (FakeSidecar s = istio().start()) {
       Http.Reply dump = Http.get(s.url(ENVOY_ADMIN) + "/config_dump?mask=bootstrap");
       assertThat(dump.status()).isEqualTo(200);
-      assertThat(dump.body()).isEqualTo(Http.fixture(FakeSidecar.ISTIO_CONFIG_DUMP));
-      assertThat(Http.get(s.url(ENVOY_ADMIN) + "/config_dump").body()).isEqualTo(Http.fixture(FakeSidecar.ISTIO_CONFIG_DUMP));
+      assertThat(dump.body()).isEqualTo(Http.fixture(IstioDispatcher.CONFIG_DUMP));
+      assertThat(Http.get(s.url(ENVOY_ADMIN) + "/config_dump").body()).isEqualTo(Http.fixture(IstioDispatcher.CONFIG_DUMP));
       assertThat(Http.get(s.url(ENVOY_ADMIN) + "/certs").body())
           .isEqualTo(Http.fixture("other/appmesh-envoy-certs-spire-svid.json"));
       Http.Reply prom = Http.get(s.url(ISTIO_STATUS) + "/stats/prometheus");
@@ -116,7 +118,7 @@ class IstioSidecarTest {
       String info = Http.get(s.url(ENVOY_ADMIN) + "/server_info").text();
       assertThat(info).contains("\"ISTIO_VERSION\": \"1.28.1\"").contains("\\\"istio-proxy\\\"],\\\"containers\\\":null");
       // everything else is untouched
-      String original = new String(Http.fixture(FakeSidecar.ISTIO_CONFIG_DUMP), StandardCharsets.UTF_8);
+      String original = new String(Http.fixture(IstioDispatcher.CONFIG_DUMP), StandardCharsets.UTF_8);
       String expected = original.replace("\"ISTIO_VERSION\": \"1.3.0-rc.2\"", "\"ISTIO_VERSION\": \"1.28.1\"")
           .replace("\\\"enable-core-dump\\\"],\\\"containers\\\":[\\\"istio-proxy\\\"]",
               "\\\"enable-core-dump\\\",\\\"istio-proxy\\\"],\\\"containers\\\":null");

@@ -1,4 +1,4 @@
-package io.meshprobe.testkit;
+package io.meshprobe.testkit.internal;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -27,13 +27,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection, keep-alive, {@code Content-Length} and chunked request bodies, a bounded request head.
  *
  * <p>It exists instead of {@code com.sun.net.httpserver.HttpServer} because that server cannot misbehave on
- * purpose: it cannot send a TCP reset, a garbage status line, or headers followed by silence, which
- * {@link Fault} needs. Handlers get the raw socket through {@link Exchange}.
+ * purpose: it cannot send a TCP reset, a garbage status line, or headers followed by silence, which the
+ * {@link FaultPlayer} needs. Handlers get the raw socket through {@link Exchange}.
+ *
+ * <p>It parses HTTP framing only (request line, headers, body length); what a request means is the
+ * {@link Dispatcher}'s business, and recording it is the fake's.
  */
-final class MiniHttpServer {
+public final class MiniHttpServer {
 
   /** Answers one request. It may write a {@link Response} or play with the raw socket. */
-  interface Handler {
+  public interface Handler {
+    /** Answers {@code exchange}; an {@link IOException} ends the connection. */
     void handle(Exchange exchange) throws IOException;
   }
 
@@ -64,7 +68,7 @@ final class MiniHttpServer {
    * @param threadPrefix prefix of every thread name, e.g. {@code fake-sidecar-1-istio}; the port is appended
    * @param style header style of the error answers the server itself writes (400, 413, 431)
    */
-  static MiniHttpServer start(InetAddress address, int port, String threadPrefix, Response.Style style,
+  public static MiniHttpServer start(InetAddress address, int port, String threadPrefix, Response.Style style,
       Handler handler) throws IOException {
     ServerSocket ss = new ServerSocket();
     try {
@@ -89,7 +93,8 @@ final class MiniHttpServer {
     return server;
   }
 
-  int port() {
+  /** The bound port. */
+  public int port() {
     return serverSocket.getLocalPort();
   }
 
@@ -103,7 +108,7 @@ final class MiniHttpServer {
   }
 
   /** Closes the listening socket and every connection, then waits for all threads of this server. */
-  void close() {
+  public void close() {
     List<Socket> toClose;
     List<Thread> toJoin;
     synchronized (lock) {
@@ -259,9 +264,8 @@ final class MiniHttpServer {
     boolean http10 = parts[2].equals("HTTP/1.0");
     boolean close = connection != null && connection.toLowerCase(Locale.ROOT).contains("close")
         || http10 && (connection == null || !connection.toLowerCase(Locale.ROOT).contains("keep-alive"));
-    RecordedRequest request = new RecordedRequest(parts[0], parts[1], headers,
-        new String(body, StandardCharsets.UTF_8), socket.getLocalPort(), epochMillis, nanoTime);
-    return new Exchange(this, request, socket, out, close);
+    return new Exchange(this, parts[0], parts[1], headers, new String(body, StandardCharsets.UTF_8), socket,
+        epochMillis, nanoTime, out, close);
   }
 
   private static byte[] readBody(InputStream in, Map<String, String> headers) throws IOException {
@@ -373,32 +377,78 @@ final class MiniHttpServer {
     }
   }
 
-  /** One request and the means to answer it: a {@link Response}, or raw bytes and socket tricks. */
-  static final class Exchange {
+  /**
+   * One request and the means to answer it: a {@link Response}, or raw bytes and socket tricks. The request
+   * parts are as read (the fake turns them into its public {@code RecordedRequest}).
+   */
+  public static final class Exchange {
     private final MiniHttpServer server;
-    private final RecordedRequest request;
+    private final String method;
+    private final String target;
+    private final Map<String, String> headers;
+    private final String body;
     private final Socket socket;
+    private final int localPort;
+    private final long epochMillis;
+    private final long nanoTime;
     private final OutputStream out;
     private final boolean clientWantsClose;
     private boolean closeAfter;
     private boolean done;
 
-    Exchange(MiniHttpServer server, RecordedRequest request, Socket socket, OutputStream out,
-        boolean clientWantsClose) {
+    Exchange(MiniHttpServer server, String method, String target, Map<String, String> headers, String body,
+        Socket socket, long epochMillis, long nanoTime, OutputStream out, boolean clientWantsClose) {
       this.server = server;
-      this.request = request;
+      this.method = method;
+      this.target = target;
+      this.headers = headers;
+      this.body = body;
       this.socket = socket;
+      this.localPort = socket.getLocalPort();
+      this.epochMillis = epochMillis;
+      this.nanoTime = nanoTime;
       this.out = out;
       this.clientWantsClose = clientWantsClose;
     }
 
-    RecordedRequest request() {
-      return request;
+    /** The request method as sent, e.g. {@code GET}. */
+    public String method() {
+      return method;
+    }
+
+    /** The raw request target, e.g. {@code /config_dump?mask=bootstrap}. */
+    public String target() {
+      return target;
+    }
+
+    /** Header names in lower case, repeated headers joined with {@code ", "}, in arrival order. */
+    public Map<String, String> headers() {
+      return headers;
+    }
+
+    /** The request body decoded as UTF-8; empty if there was none. */
+    public String body() {
+      return body;
+    }
+
+    /** The local port the request arrived on. */
+    public int localPort() {
+      return localPort;
+    }
+
+    /** {@link System#currentTimeMillis()} when the request head had been read. */
+    public long epochMillis() {
+      return epochMillis;
+    }
+
+    /** {@link System#nanoTime()} when the request head had been read. */
+    public long nanoTime() {
+      return nanoTime;
     }
 
     /** Writes and flushes a complete response. */
     void respond(Response response) throws IOException {
-      response.writeTo(out, "HEAD".equals(request.method()), clientWantsClose);
+      response.writeTo(out, "HEAD".equals(method), clientWantsClose);
       out.flush();
     }
 

@@ -1,4 +1,4 @@
-package io.meshprobe.testkit;
+package io.meshprobe.testkit.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.meshprobe.testkit;
+package io.meshprobe.testkit.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -18,7 +18,10 @@ import java.util.regex.Pattern;
  * Loads the recorded fixtures and derives the few payloads that need it. Only plain text handling: this class
  * must stay independent of the JSON parsing in mesh-probe-api, because it is the check on that code.
  */
-final class Payloads {
+public final class Payloads {
+
+  /** Where the recorded fixtures live on the class path (the public {@code Fixtures} reads the same folder). */
+  public static final String FIXTURES_ROOT = "/io/meshprobe/testkit/fixtures/";
 
   private static final ConcurrentMap<String, byte[]> CACHE = new ConcurrentHashMap<String, byte[]>();
 
@@ -45,11 +48,11 @@ final class Payloads {
     }
     byte[] bytes;
     try {
-      InputStream in = Payloads.class.getResourceAsStream(Fixtures.ROOT + relative);
+      InputStream in = Payloads.class.getResourceAsStream(FIXTURES_ROOT + relative);
       if (in == null) {
         File file = new File(relative);
         if (!file.isFile()) {
-          throw new IllegalArgumentException("no fixture '" + relative + "' (looked in " + Fixtures.ROOT
+          throw new IllegalArgumentException("no fixture '" + relative + "' (looked in " + FIXTURES_ROOT
               + " on the class path and at " + file.getAbsolutePath() + ")");
         }
         in = new FileInputStream(file);

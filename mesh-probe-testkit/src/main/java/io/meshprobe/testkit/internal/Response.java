@@ -1,4 +1,4 @@
-package io.meshprobe.testkit;
+package io.meshprobe.testkit.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A complete HTTP/1.1 response with a body held in memory, shaped like the server that would send it. */
-final class Response {
+public final class Response {
 
   /** Which real server's header conventions to imitate. */
-  enum Style {
+  public enum Style {
     /** Go net/http (pilot-agent): canonical header case, {@code Date}, no {@code Server}. */
     GO,
     /** Envoy admin listener: lower-case, {@code server: envoy}, no-cache, nosniff. */

@@ -67,6 +67,11 @@ class ShutdownHooksIT {
         assertThat(earlyHookEnd).as("stdout %s", app.stdout()).isNotNull();
         assertThat(quit.epochMillis()).as("the quit after the app's hook").isGreaterThanOrEqualTo(Forked.millis(appHookEnd));
         assertThat(quit.epochMillis()).as("the quit after the other agent's hook").isGreaterThanOrEqualTo(Forked.millis(earlyHookEnd));
+        assertThat(app.stdout())
+            .as("the agent's threads (the quit hook at least) leave the app's class loader alone")
+            .filteredOn(l -> l.startsWith("agent-thread "))
+            .anyMatch(l -> l.startsWith("agent-thread mesh-probe-quit "))
+            .allMatch(l -> l.endsWith(" context-loader=null"));
         assertThat(app.stderr())
             .as("the map came from the patched runHooks, not from reflection")
             .anyMatch(l -> l.contains("patched java.lang.ApplicationShutdownHooks"))

@@ -142,7 +142,7 @@ public final class AgentTestApp {
 
   /**
    * A hook that works {@code millis}, then says whether {@code java.lang} is open to the app now (every set-up of the
-   * agent is done by then) and, as its last action, when it ended ({@code slow-hook-end <epochMillis>}).
+   * agent is done by then), lists the agent's live threads with their context class loaders and, as its last action, when it ended ({@code slow-hook-end <epochMillis>}).
    */
   private static void slowHook(long millis) {
     try {
@@ -151,6 +151,11 @@ public final class AgentTestApp {
       Thread.currentThread().interrupt();
     }
     System.out.println("java-lang-open-at-exit=" + javaLangOpenToApp());
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("mesh-probe")) {
+        System.out.println("agent-thread " + t.getName() + " context-loader=" + t.getContextClassLoader());
+      }
+    }
     System.out.println("slow-hook-end " + System.currentTimeMillis());
   }
 

@@ -56,8 +56,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * Caveat of storing a non-String value in the system properties: {@code Properties.store}/{@code list} on
  * {@code System.getProperties()} would fail on it. The connect hook is removed as soon as the gate opens (after
- * the patched classes got their original bytes back); the others are only stored when needed (a mesh is present;
- * Micrometer is being loaded) and can be switched off ({@code meshprobe.agent.metrics=false},
+ * the patched classes got their original bytes back); the others are only stored when needed (a mesh is present; a
+ * sidecar the JVM may quit; Micrometer is being loaded) and can be switched off ({@code meshprobe.agent.metrics=false},
  * {@code meshprobe.quit=never}).
  */
 final class JdkPatcher implements ClassFileTransformer {

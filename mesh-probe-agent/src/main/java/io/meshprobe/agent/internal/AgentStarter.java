@@ -24,8 +24,9 @@ import javax.management.ObjectName;
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
- * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in: JMX on {@code mesh-probe-init}. Without a mesh decided in
- * premain ({@code NoMeshShortcut}), none of it.
+ * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in: JMX on
+ * {@code mesh-probe-init}. Without a mesh decided in premain ({@code NoMeshShortcut}), none of it. No thread of the
+ * agent keeps the app's class loader as its context class loader.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";

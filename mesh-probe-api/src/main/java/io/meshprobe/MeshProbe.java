@@ -330,6 +330,8 @@ public final class MeshProbe implements AutoCloseable {
             },
             "mesh-probe-wait");
     waiter.setDaemon(true);
+    // A thread of the probe's own: not the caller's class loader (a container's leak check must not blame the app).
+    waiter.setContextClassLoader(null);
     future.whenComplete(
         (r, t) -> {
           if (future.isCancelled()) {
@@ -671,6 +673,7 @@ public final class MeshProbe implements AutoCloseable {
             },
             "mesh-probe-node-info");
     t.setDaemon(true);
+    t.setContextClassLoader(null);
     startOwn(t);
   }
 

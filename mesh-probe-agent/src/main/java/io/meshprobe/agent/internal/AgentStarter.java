@@ -24,8 +24,9 @@ import javax.management.ObjectName;
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
- * detected: the shutdown-hook map; once the verdict is in: JMX on {@code mesh-probe-init}. Without a mesh decided in
- * premain ({@code NoMeshShortcut}), none of it.
+ * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in: JMX on
+ * {@code mesh-probe-init}. Without a mesh decided in premain ({@code NoMeshShortcut}), none of it. No thread of the
+ * agent keeps the app's class loader as its context class loader.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -277,13 +278,17 @@ public final class AgentStarter {
     }
     final QuitOnExit q = new QuitOnExit(state, config, exit, facts);
     try {
-      Runtime.getRuntime().addShutdownHook(new Thread(q, "mesh-probe-quit"));
+      Thread hook = new Thread(q, "mesh-probe-quit");
+      hook.setContextClassLoader(null);
+      Runtime.getRuntime().addShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {
       return;
     }
     quit = q;
-    // The other hooks' map is grabbed once a sidecar is known (reading it opens java.lang to the agent, which a JVM
-    // with no proxy to quit does not need); a JVM that ends before the verdict quits without waiting for them.
+    // Seeing the other hooks takes a patch of ApplicationShutdownHooks (ASM, tens of ms), so it is applied once a
+    // sidecar is known, on a thread of its own, off premain's path. Not a daemon: a main that returns before the patch
+    // is in place (a short Job) has the JVM wait for it, so the quit still waits for the app's hooks; an exit call
+    // in those few tens of ms quits without waiting for them (debug line).
     probe.addListener(
         new MeshProbeListener() {
           private final AtomicBoolean captured = new AtomicBoolean();
@@ -291,7 +296,17 @@ public final class AgentStarter {
           @Override
           public void onDetected(Detection d) {
             if (d.type().hasSidecar() && captured.compareAndSet(false, true)) {
-              q.hooks(ShutdownHooks.capture(inst));
+              Thread t =
+                  daemon(
+                      "mesh-probe-hooks",
+                      new Runnable() {
+                        @Override
+                        public void run() {
+                          q.hooks(ShutdownHooks.install(inst, patcher));
+                        }
+                      });
+              t.setDaemon(false);
+              t.start();
             }
           }
         });
@@ -366,6 +381,8 @@ public final class AgentStarter {
             },
             name);
     t.setDaemon(true);
+    // Not the app's loader (inherited from premain's thread): a container's leak check must not blame the app.
+    t.setContextClassLoader(null);
     return t;
   }
 }

@@ -107,6 +107,7 @@ final class MetricsEndpoint {
             },
             "mesh-probe-metrics-http");
     t.setDaemon(true);
+    t.setContextClassLoader(null);
     t.start();
     AgentLog.debug("metrics on http://" + (host.isEmpty() ? "*" : host) + ":" + endpoint.port() + "/metrics");
     return endpoint;
@@ -134,6 +135,7 @@ final class MetricsEndpoint {
             },
             "mesh-probe-metrics-start");
     t.setDaemon(true);
+    t.setContextClassLoader(null);
     t.start();
   }
 

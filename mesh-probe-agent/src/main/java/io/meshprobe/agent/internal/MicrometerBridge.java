@@ -13,12 +13,14 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Puts every {@code meshprobe.*} meter into every Micrometer registry of the app, without Micrometer in the agent.
+ * Registers the agent's {@code meshprobe.*} meters (the state of the agent's own probe) into the app's leaf
+ * Micrometer registries, through the app's own Micrometer classes, without Micrometer in the agent. The meters are
+ * the agent's; the registries, and so what is exported and where, are the app's.
  *
  * <p><b>Which registries.</b> {@link JdkPatcher} makes every {@code MeterRegistry} constructor call this hook with
  * the new registry ({@link JdkPatcher#METER_REGISTRY}), so the agent sees {@code Metrics.globalRegistry}, the
- * registries Spring Boot builds and any the app builds itself. The meters go into every registry that exports, the
- * <em>leaf</em> registries (Prometheus, OTLP, Simple, ...), once each. Composite registries
+ * registries Spring Boot builds and any the app builds itself. The meters go only into the registries that
+ * export, the <em>leaf</em> registries (Prometheus, OTLP, Simple, ...), once each. Composite registries
  * ({@code Metrics.globalRegistry}, Boot's composite) are views that forward their own meters to their members: a
  * meter put into a composite and into one of its members would be registered twice in that member, which
  * Micrometer 1.15+ reports as "This Gauge has been already registered". Leaves only, so no registry ever gets a
@@ -106,6 +108,7 @@ final class MicrometerBridge implements Function<Object, Object> {
             },
             "mesh-probe-metrics");
     worker.setDaemon(true);
+    worker.setContextClassLoader(null);
     worker.start();
   }
 

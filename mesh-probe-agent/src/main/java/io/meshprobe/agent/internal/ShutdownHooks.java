@@ -1,70 +1,66 @@
 package io.meshprobe.agent.internal;
 
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Lets the agent's shutdown hook wait for every other application shutdown hook. The JDK runs those hooks
- * concurrently, with no order, from the map {@code java.lang.ApplicationShutdownHooks.hooks} (the same on Java 8
- * to 25). When shutdown starts, that static field is set to {@code null}, but the map itself is left intact, so
- * the agent grabs the map object early and at shutdown joins every thread in it but its own.
+ * concurrently, with no order, from the map in the static field {@code java.lang.ApplicationShutdownHooks.hooks},
+ * which {@code ApplicationShutdownHooks.runHooks()} reads when shutdown starts, before it starts any hook thread (the
+ * same field and method on Java 8 to 25). The agent patches {@code runHooks()} at entry with its JDK-only hook
+ * ({@link JdkPatcher#SHUTDOWN_HOOKS}): the injected code reads the field itself and hands the map to this object,
+ * so every hook is seen, also those registered before premain (another agent's) or after the patch. At shutdown the
+ * agent's hook joins every thread in the map but its own.
  *
- * <p>Reading the field needs {@code java.lang} opened to the agent on Java 9+; the agent does that for itself
- * with {@code Instrumentation.redefineModule} (called reflectively: this code is compiled for Java 8), so no
- * {@code --add-opens} flag is needed. If anything fails, the hook does not wait (degrades to plain ordering)
- * and says so at debug level.
+ * <p>No module is opened and no {@code setAccessible} is called: the code that reads the field runs inside
+ * {@code java.base}. The patch is applied once a sidecar is known, on the agent's thread {@code mesh-probe-hooks}, by
+ * retransforming the class (the agent's own {@code addShutdownHook} in premain has loaded it by then), so premain
+ * loads no ASM for it. That thread is not a daemon: a {@code main} that returns before the patch is in place has the
+ * JVM wait for it. If anything fails (no retransform support, a JDK whose class differs, an exit call before the
+ * patch is in place), the quit does not wait for the other hooks (degrades to plain ordering), with one debug line.
  */
-final class ShutdownHooks {
-  private final Map<?, ?> hooks;
+final class ShutdownHooks implements Function<Object, Object> {
+  /** The JDK's live hook map, handed over when shutdown starts; {@code null} until then. */
+  private volatile Map<?, ?> hooks;
 
-  private ShutdownHooks(Map<?, ?> hooks) {
-    this.hooks = hooks;
-  }
+  private ShutdownHooks() {}
 
-  /** The live hook map, or {@code null} with a debug line when it cannot be read. */
-  static ShutdownHooks capture(Instrumentation inst) {
+  /**
+   * Patches {@code ApplicationShutdownHooks.runHooks()} through {@code patcher} (already added to {@code inst} as a
+   * retransform-capable transformer). Returns the object that will receive the hook map, or {@code null} with a
+   * debug line when the patch could not be applied.
+   */
+  static ShutdownHooks install(Instrumentation inst, JdkPatcher patcher) {
+    ShutdownHooks h = new ShutdownHooks();
     try {
-      Class<?> c = Class.forName("java.lang.ApplicationShutdownHooks");
-      openJavaLang(inst);
-      Field f = c.getDeclaredField("hooks");
-      f.setAccessible(true);
-      Object map = f.get(null);
-      if (map instanceof Map) {
-        return new ShutdownHooks((Map<?, ?>) map);
+      System.getProperties().put(JdkPatcher.SHUTDOWN_HOOKS, h);
+      patcher.enableShutdownHooks();
+      patcher.patchLoaded(inst, JdkPatcher.APPLICATION_SHUTDOWN_HOOKS);
+      if (patcher.isPatched(JdkPatcher.APPLICATION_SHUTDOWN_HOOKS)) {
+        return h;
       }
-      AgentLog.debug("shutdown hooks already running; the quit will not wait for them");
+      AgentLog.debug("ApplicationShutdownHooks.runHooks not patched; the quit will not wait for the other shutdown hooks");
     } catch (Throwable t) {
       AgentLog.debug("cannot see the other shutdown hooks (" + t + "); the quit will not wait for them");
     }
+    System.getProperties().remove(JdkPatcher.SHUTDOWN_HOOKS, h);
     return null;
   }
 
-  private static void openJavaLang(Instrumentation inst) throws Exception {
-    Class<?> moduleClass;
-    try {
-      moduleClass = Class.forName("java.lang.Module");
-    } catch (ClassNotFoundException java8) {
-      return;
+  /**
+   * Called by the patched {@code runHooks()} on the thread that starts the shutdown, before any hook runs: keeps the
+   * map. Cannot throw.
+   */
+  @Override
+  public Object apply(Object map) {
+    if (map instanceof Map) {
+      hooks = (Map<?, ?>) map;
     }
-    Method getModule = Class.class.getMethod("getModule");
-    Object base = getModule.invoke(Object.class);
-    Object mine = getModule.invoke(ShutdownHooks.class);
-    Method redefine = Instrumentation.class.getMethod("redefineModule", moduleClass, Set.class, Map.class, Map.class, Set.class, Map.class);
-    redefine.invoke(
-        inst,
-        base,
-        Collections.emptySet(),
-        Collections.emptyMap(),
-        Collections.singletonMap("java.lang", Collections.singleton(mine)),
-        Collections.emptySet(),
-        Collections.emptyMap());
+    return null;
   }
 
   /**
@@ -72,13 +68,18 @@ final class ShutdownHooks {
    * still running at the deadline.
    */
   List<String> awaitOthers(long deadlineNanos) throws InterruptedException {
+    Map<?, ?> map = hooks;
+    List<String> late = new ArrayList<String>();
+    if (map == null) {
+      AgentLog.debug("the JDK did not hand over its shutdown hooks; the quit does not wait for them");
+      return late;
+    }
     List<Thread> threads = new ArrayList<Thread>();
-    // Read-only by now: the JDK refuses new hooks once shutdown has started.
-    for (Object t : hooks.keySet()) {
+    // Read-only by now: runHooks has set the field to null, so the JDK refuses new hooks.
+    for (Object t : map.keySet()) {
       threads.add((Thread) t);
     }
     Thread self = Thread.currentThread();
-    List<String> late = new ArrayList<String>();
     for (Thread t : threads) {
       if (t == self) {
         continue;

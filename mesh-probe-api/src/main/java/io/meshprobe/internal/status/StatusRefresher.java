@@ -179,6 +179,7 @@ public final class StatusRefresher implements AutoCloseable {
               r -> {
                 Thread t = new Thread(r, "mesh-probe-status");
                 t.setDaemon(true);
+                t.setContextClassLoader(null); // not the app's loader: a container's leak check must not blame it
                 return t;
               });
       scheduler = s;

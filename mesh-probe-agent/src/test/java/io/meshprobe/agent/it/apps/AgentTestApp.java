@@ -36,6 +36,8 @@ public final class AgentTestApp {
       String v = kv.length > 1 ? kv[1] : "";
       switch (kv[0]) {
         case "hook" -> Runtime.getRuntime().addShutdownHook(new Thread(() -> appHook(v), "app-hook"));
+        case "java-lang-open" -> System.out.println("java-lang-open=" + javaLangOpenToApp());
+        case "slow-hook" -> Runtime.getRuntime().addShutdownHook(new Thread(() -> slowHook(Long.parseLong(v)), "app-slow-hook"));
         case "socket" -> {
           String[] hp = v.split(":");
           try (Socket s = new Socket()) {
@@ -131,6 +133,30 @@ public final class AgentTestApp {
     registry.config().onMeterAdded(add);
     registry.getMeters().forEach(add);
     return done.await(10, TimeUnit.SECONDS);
+  }
+
+  /** Whether {@code java.lang} is open to this app's (unnamed) module, so that any library could reflect into it. */
+  static boolean javaLangOpenToApp() {
+    return Object.class.getModule().isOpen("java.lang", AgentTestApp.class.getModule());
+  }
+
+  /**
+   * A hook that works {@code millis}, then says whether {@code java.lang} is open to the app now (every set-up of the
+   * agent is done by then), lists the agent's live threads with their context class loaders and, as its last action, when it ended ({@code slow-hook-end <epochMillis>}).
+   */
+  private static void slowHook(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.out.println("java-lang-open-at-exit=" + javaLangOpenToApp());
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("mesh-probe")) {
+        System.out.println("agent-thread " + t.getName() + " context-loader=" + t.getContextClassLoader());
+      }
+    }
+    System.out.println("slow-hook-end " + System.currentTimeMillis());
   }
 
   /** The app's own last call through the proxy, a little after shutdown begins (like a telemetry flush). */

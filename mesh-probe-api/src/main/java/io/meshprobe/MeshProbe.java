@@ -5,25 +5,22 @@ import io.meshprobe.internal.Detector;
 import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
 import io.meshprobe.internal.MeshProbeKey;
-import io.meshprobe.internal.NodeInfo;
+import io.meshprobe.internal.Fanout;
+import io.meshprobe.internal.NodeInfoCompleter;
 import io.meshprobe.internal.ProbeConfig;
 import io.meshprobe.internal.Quitter;
 import io.meshprobe.internal.ReadinessCheck;
 import io.meshprobe.internal.Settings;
-import io.meshprobe.internal.Urls;
 import io.meshprobe.internal.status.QuitPreflight;
-import io.meshprobe.internal.status.StatusFetcher;
 import io.meshprobe.internal.status.StatusRefresher;
 import io.meshprobe.status.MeshStatus;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -32,12 +29,10 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,19 +62,41 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Threads</h2>
  *
- * Thread-safe: every method may be called from any thread. One probe per app is enough.
+ * Thread-safe: every method may be called from any thread, also concurrently. One probe per app is enough. No lock of
+ * the probe's is held across a call to the proxy or a call to a listener.
  *
  * <ul>
- *   <li>{@link #awaitReady()}, {@link #detect()}, {@link #quitProxy()} and {@link #refreshStatus()} run on the calling
- *       thread and block it at most for their documented deadline.
- *   <li>Getters ({@link #isReady()}, {@link #status()}, {@link #lastWait()}, {@link #lastDetection()},
- *       {@link #lastQuit()}) make no call and never block on I/O: gauges and health checks may call them freely.
- *   <li>The probe's own threads, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}),
- *       {@code mesh-probe-node-info} (once after a ready wait, to read Istio's node metadata) and
- *       {@code mesh-probe-status} (the background status refresh, only after {@link #startStatusRefresh()}).
- *   <li>{@link #close()} stops them: it interrupts the probe's own waits and threads, ends a wait in progress on
- *       another thread within one poll ({@link WaitOutcome#INTERRUPTED}), and discards a status read still in flight.
- *   <li>Listeners are called on the thread that produced the event (see {@link MeshProbeListener}).
+ *   <li><b>Blocking</b>, on the calling thread, each for at most its deadline: {@link #awaitReady()} (its timeout, the
+ *       detection included), {@link #detect()} (the detection window, and only inside Kubernetes with no pod annotations
+ *       to read), {@link #quitProxy()} ({@code meshprobe.quit.timeout}), {@link #refreshStatus()} (a detection, then
+ *       one status read of at most five times {@code meshprobe.http.timeout}).
+ *   <li><b>Shared work</b>: one detection runs at a time; a concurrent caller waits for its verdict until its own
+ *       deadline, then takes one quick look of its own. One quit per probe; a concurrent caller waits for the first
+ *       one's result within its own deadline (else {@link QuitOutcome#FAILED}), and later calls return it. One status
+ *       read runs at a time.
+ *   <li><b>Never blocking on I/O</b>: the getters ({@link #isReady()}, {@link #status()}, {@link #lastWait()},
+ *       {@link #lastDetection()}, {@link #lastQuit()}, {@link #waitTimeout()}), which make no call, so gauges and health
+ *       checks may call them freely; {@link #addListener}, {@link #removeListener}, {@link #declareAppPorts};
+ *       {@link #startStatusRefresh()}, {@link #awaitReadyAsync} and {@link #awaitReadyInBackground()}, which start a
+ *       thread and return.
+ *   <li><b>The probe's own threads</b>, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}
+ *       or {@link #awaitReadyInBackground()}), {@code mesh-probe-node-info} (once after a ready wait, to read Istio's
+ *       node metadata and check the quit path) and {@code mesh-probe-status} (the background status refresh, only after
+ *       {@link #startStatusRefresh()}).
+ *   <li><b>{@link #close()}</b> blocks on nothing and is idempotent. It stops the status refresh (start and stop take
+ *       one lock, so a {@code startStatusRefresh()} racing {@code close()} never leaves a refresh running) and
+ *       discards a status read still in flight (neither cached nor told to listeners); it interrupts the probe's own
+ *       threads (their waits end {@link WaitOutcome#INTERRUPTED}, the node-info thread asks nothing more); and it makes
+ *       a wait in progress on another thread end within one poll ({@link WaitOutcome#INTERRUPTED}). A call to the proxy
+ *       already under way is not cut: it ends by its own deadline ({@code meshprobe.http.timeout}). After
+ *       {@code close()} the operations throw {@link IllegalStateException}; the getters keep answering with the last
+ *       values (a last metrics flush reads them).
+ *   <li><b>Interrupts</b>: a wait whose thread is interrupted ends {@link WaitOutcome#INTERRUPTED}, and a detection
+ *       interrupted gives an uncertain "no mesh" that is not kept; the thread's interrupt flag stays set. A status
+ *       read on an interrupted thread is returned to its caller but neither cached nor told to listeners: it may be
+ *       the effect of the shutdown that interrupted it.
+ *   <li><b>Listeners</b> are called on the thread that produced the event, after the probe released its locks; one
+ *       that throws is logged once and ignored (see {@link MeshProbeListener}).
  * </ul>
  */
 public final class MeshProbe implements AutoCloseable {
@@ -96,7 +113,8 @@ public final class MeshProbe implements AutoCloseable {
   private final Quitter quitter;
   private final StatusRefresher status;
   private final boolean quitPreflight;
-  private final List<MeshProbeListener> listeners = new CopyOnWriteArrayList<>();
+  private final Fanout<MeshProbeListener> listeners = new Fanout<>();
+  private final NodeInfoCompleter nodeInfo;
   /** The probe's own running threads (async waits, node-info read), interrupted by {@link #close()}. */
   private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
   private final Object detectLock = new Object();
@@ -104,7 +122,6 @@ public final class MeshProbe implements AutoCloseable {
   private final AtomicReference<CompletableFuture<Detection>> detecting = new AtomicReference<>();
   /** The first quit, whose result every later or concurrent call returns. */
   private final AtomicReference<CompletableFuture<QuitResult>> quitting = new AtomicReference<>();
-  private final ReentrantLock nodeInfoLock = new ReentrantLock();
 
   private volatile @Nullable Detection detection;
   /** Whether the Istio node metadata (version, native sidecar) was read from the proxy or the pod annotations. */
@@ -125,6 +142,7 @@ public final class MeshProbe implements AutoCloseable {
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
     this.status = new StatusRefresher(config, http, this::detectNow, readiness::check, this::onStatus);
+    this.nodeInfo = new NodeInfoCompleter(config, http, new NodeVerdict());
     this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
       listeners.add(builder.listener);
@@ -143,7 +161,7 @@ public final class MeshProbe implements AutoCloseable {
 
   /** A builder holding the values this probe was built with in code, to build a similar probe. */
   public Builder newBuilder() {
-    return builder.copy();
+    return new Builder(builder);
   }
 
   /**
@@ -191,9 +209,9 @@ public final class MeshProbe implements AutoCloseable {
     }
     try {
       d = detection;
+      boolean fresh = false;
       if (d == null) {
         d = detector.detect(deadlineNanos);
-        boolean fresh;
         synchronized (detectLock) {
           fresh = detection == null;
           if (fresh) {
@@ -203,12 +221,12 @@ public final class MeshProbe implements AutoCloseable {
             d = detection;
           }
         }
-        if (fresh) {
-          Log.debug("detected " + d);
-          fireDetected(d);
-        }
       }
-      mine.complete(d);
+      mine.complete(d); // before the listeners: a caller waiting for the verdict does not wait for them too
+      if (fresh) {
+        Log.debug("detected " + d);
+        fireDetected(d);
+      }
       return d;
     } catch (InterruptedException | RuntimeException | Error e) {
       mine.completeExceptionally(e);
@@ -384,6 +402,11 @@ public final class MeshProbe implements AutoCloseable {
     return builder.source;
   }
 
+  /** The resolved configuration; for tests of the builder. */
+  ProbeConfig config() {
+    return config;
+  }
+
   /** For {@link QuitRule#facts}: the Downward API directory in force. */
   Path podInfoDir() {
     return config.podInfoDir;
@@ -411,14 +434,17 @@ public final class MeshProbe implements AutoCloseable {
     if (!quitting.compareAndSet(null, mine)) {
       return awaitOtherQuit(quitting.get(), deadline);
     }
+    QuitResult result;
     try {
-      QuitResult result = quitNow(deadline);
+      result = quitNow(deadline);
       mine.complete(result);
-      return result;
     } catch (RuntimeException | Error e) {
       mine.completeExceptionally(e);
       throw e;
     }
+    // After the future completed: a concurrent quitProxy() has its answer without waiting for the listeners.
+    listeners.fire("onQuit", l -> l.onQuit(result));
+    return result;
   }
 
   private static QuitResult awaitOtherQuit(CompletableFuture<QuitResult> first, long deadline) {
@@ -445,7 +471,10 @@ public final class MeshProbe implements AutoCloseable {
     }
     if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
       // Whether it is a native sidecar decides whether to quit it at all.
-      completeNodeInfo(deadline);
+      Detection completed = nodeInfo.complete(deadline);
+      if (completed != null) {
+        fireDetected(completed);
+      }
       d = detection(d);
     }
     QuitResult result = quitter.quit(d, deadline);
@@ -458,13 +487,6 @@ public final class MeshProbe implements AutoCloseable {
       Log.warn("quit " + result.outcome().name().toLowerCase(Locale.ROOT) + ": " + result.message());
     }
     quitResult = result;
-    for (MeshProbeListener l : listeners) {
-      try {
-        l.onQuit(result);
-      } catch (RuntimeException e) {
-        Log.warn("listener " + l + " failed", e);
-      }
-    }
     return result;
   }
 
@@ -523,7 +545,7 @@ public final class MeshProbe implements AutoCloseable {
     if (readyNow != null && !closed && (quit == null || quit.outcome() != QuitOutcome.SUCCESS)) {
       observeReady(readyNow, checkedAt);
     }
-    fireStatus(snapshot);
+    listeners.fire("onStatus", l -> l.onStatus(snapshot));
   }
 
   /**
@@ -539,19 +561,9 @@ public final class MeshProbe implements AutoCloseable {
     }
   }
 
-  private void fireStatus(MeshStatus snapshot) {
-    for (MeshProbeListener l : listeners) {
-      try {
-        l.onStatus(snapshot);
-      } catch (RuntimeException e) {
-        Log.warn("listener " + l + " failed", e);
-      }
-    }
-  }
-
-  /** Adds a listener for detection, wait and quit events. */
+  /** Adds a listener for detection, wait, quit and status events (see {@link MeshProbeListener} for the threads). */
   public void addListener(MeshProbeListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    listeners.add(listener);
   }
 
   public void removeListener(MeshProbeListener listener) {
@@ -608,13 +620,7 @@ public final class MeshProbe implements AutoCloseable {
                     ? "; continuing without it (meshprobe.wait.on-timeout=continue)"
                     : ""));
     }
-    for (MeshProbeListener l : listeners) {
-      try {
-        l.onWaitFinished(result);
-      } catch (RuntimeException e) {
-        Log.warn("listener " + l + " failed", e);
-      }
-    }
+    listeners.fire("onWaitFinished", l -> l.onWaitFinished(result));
     if (result.outcome() == WaitOutcome.TIMED_OUT && config.failOnTimeout) {
       throw new ProxyNotReadyException(result);
     }
@@ -622,30 +628,20 @@ public final class MeshProbe implements AutoCloseable {
   }
 
   private void fireWaiting(Detection d, Duration waited, @Nullable String lastAnswer) {
-    for (MeshProbeListener l : listeners) {
-      try {
-        l.onWaiting(d, waited, lastAnswer);
-      } catch (RuntimeException e) {
-        Log.warn("listener " + l + " failed", e);
-      }
-    }
+    listeners.fire("onWaiting", l -> l.onWaiting(d, waited, lastAnswer));
   }
 
   private void fireDetected(Detection d) {
-    for (MeshProbeListener l : listeners) {
-      try {
-        l.onDetected(d);
-      } catch (RuntimeException e) {
-        Log.warn("listener " + l + " failed", e);
-      }
-    }
+    listeners.fire("onDetected", l -> l.onDetected(d));
   }
 
   private Detection findEnvoyAdmin(Detection d) {
     Detection found = detector.probeOnce();
     if (found != null && found.type() == MeshType.ENVOY && found.adminUrl() != null) {
       Detection completed = d.toBuilder().mesh(found.mesh()).version(found.version()).adminUrl(found.adminUrl()).build();
-      detection = completed;
+      synchronized (detectLock) {
+        detection = completed;
+      }
       fireDetected(completed);
       return completed;
     }
@@ -660,8 +656,11 @@ public final class MeshProbe implements AutoCloseable {
         new Thread(
             () -> {
               try {
-                completeNodeInfo();
-                if (quitPreflight) {
+                Detection completed = nodeInfo.complete();
+                if (completed != null) {
+                  fireDetected(completed);
+                }
+                if (quitPreflight && !Thread.currentThread().isInterrupted()) {
                   quitPreflight();
                 }
               } catch (Throwable e) {
@@ -701,74 +700,26 @@ public final class MeshProbe implements AutoCloseable {
     }
   }
 
-  /**
-   * Reads Istio's node metadata from Envoy's {@code /server_info}: the Istio version, and whether the injector made
-   * the proxy a native sidecar ({@code sidecar.istio.io/status} lists istio-proxy among the init containers).
-   */
-  private void completeNodeInfo() {
-    // One read at a time: a quit that comes while the background read is in flight waits for it instead of
-    // asking the proxy a second time.
-    nodeInfoLock.lock();
-    try {
-      readNodeInfo();
-    } finally {
-      nodeInfoLock.unlock();
-    }
-  }
-
-  /**
-   * The quit's node-info read: waits for a read in flight at most half of the quit's remaining time, so that the quit
-   * itself keeps time for its POST; if the read is still busy then, the quit goes on with what is known.
-   */
-  private void completeNodeInfo(long deadlineNanos) {
-    long wait = Math.max(0, (deadlineNanos - System.nanoTime()) / 2);
-    try {
-      if (!nodeInfoLock.tryLock(wait, TimeUnit.NANOSECONDS)) {
-        Log.debug("quit: the Istio node metadata read is still running; quitting with what is known");
-        return;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    }
-    try {
-      readNodeInfo();
-    } finally {
-      nodeInfoLock.unlock();
-    }
-  }
-
-  private void readNodeInfo() {
-    Detection d = detection;
-    if (d == null || nodeKnown || d.type() != MeshType.ISTIO_SIDECAR) {
-      return;
-    }
-    String url = config.istioAdminUrl + "/server_info";
-    try {
-      AdminHttp.Answer answer = http.get(url);
-      if (!answer.ok()) {
-        Log.debug("could not read Istio node metadata: " + url + " answered " + answer.describe());
-        return;
-      }
-      NodeInfo node = NodeInfo.read(new ByteArrayInputStream(answer.body().getBytes(StandardCharsets.UTF_8)));
+  /** The probe's verdict as the node-info completer sees it: read and written under {@link #detectLock}. */
+  private final class NodeVerdict implements NodeInfoCompleter.Verdict {
+    @Override
+    public @Nullable Detection incomplete() {
       synchronized (detectLock) {
-        Detection current = detection;
-        if (current == null || nodeKnown) {
-          return;
+        Detection d = detection;
+        return d == null || nodeKnown || d.type() != MeshType.ISTIO_SIDECAR ? null : d;
+      }
+    }
+
+    @Override
+    public boolean complete(Detection before, Detection completed) {
+      synchronized (detectLock) {
+        if (detection != before || nodeKnown) {
+          return false;
         }
-        Detection completed =
-            current.toBuilder()
-                .version(node.istioVersion() != null ? node.istioVersion() : current.version())
-                .nativeSidecar(node.istioNativeSidecar())
-                .build();
         nodeKnown = true;
         detection = completed;
-        if (!completed.equals(current)) {
-          fireDetected(completed);
-        }
+        return true;
       }
-    } catch (IOException e) {
-      Log.debug("could not read Istio node metadata from " + url + ": " + AdminHttp.describe(e));
     }
   }
 
@@ -801,28 +752,12 @@ public final class MeshProbe implements AutoCloseable {
    * variable, then the default named on each method.
    */
   public static final class Builder {
-    @Nullable Boolean enabled;
-    @Nullable MeshType mesh;
-    boolean meshSet;
-    @Nullable Duration detectWindow;
-    @Nullable Path podInfoDir;
-    @Nullable Duration waitTimeout;
-    @Nullable Boolean failOnTimeout;
-    @Nullable Duration waitInterval;
-    @Nullable Duration quitTimeout;
-    @Nullable List<String> extraQuitUrls;
-    @Nullable String istioStatusUrl;
-    @Nullable String istioReadinessUrl;
-    @Nullable String istioAdminUrl;
-    @Nullable String envoyAdminUrl;
-    @Nullable String linkerdAdminUrl;
-    @Nullable Duration httpTimeout;
-    @Nullable Long maxBody;
-    @Nullable Boolean allowRemoteAdmin;
-    @Nullable Duration statusRefresh;
-    @Nullable List<Integer> ports;
-    @Nullable Long proxyMemoryBudget;
-    @Nullable Boolean quitPreflight;
+    /**
+     * The values set in code, by key: the one record of what this builder holds, so a copy holds every option. A key
+     * absent here comes from the system property, the environment or the default ({@link ProbeConfig}).
+     */
+    private final EnumMap<MeshProbeKey, @Nullable Object> set = new EnumMap<>(MeshProbeKey.class);
+
     @Nullable MeshProbeListener listener;
     // For tests: where system properties and environment come from, and where /proc/net lives.
     Settings.Source source = Settings.Source.SYSTEM;
@@ -830,40 +765,22 @@ public final class MeshProbe implements AutoCloseable {
 
     Builder() {}
 
-    Builder copy() {
-      Builder b = new Builder();
-      b.enabled = enabled;
-      b.mesh = mesh;
-      b.meshSet = meshSet;
-      b.detectWindow = detectWindow;
-      b.podInfoDir = podInfoDir;
-      b.waitTimeout = waitTimeout;
-      b.failOnTimeout = failOnTimeout;
-      b.waitInterval = waitInterval;
-      b.quitTimeout = quitTimeout;
-      b.extraQuitUrls = extraQuitUrls;
-      b.istioStatusUrl = istioStatusUrl;
-      b.istioReadinessUrl = istioReadinessUrl;
-      b.istioAdminUrl = istioAdminUrl;
-      b.envoyAdminUrl = envoyAdminUrl;
-      b.linkerdAdminUrl = linkerdAdminUrl;
-      b.httpTimeout = httpTimeout;
-      b.maxBody = maxBody;
-      b.allowRemoteAdmin = allowRemoteAdmin;
-      b.statusRefresh = statusRefresh;
-      b.ports = ports;
-      b.proxyMemoryBudget = proxyMemoryBudget;
-      b.quitPreflight = quitPreflight;
-      b.listener = listener;
-      b.source = source;
-      b.procNet = procNet;
-      return b;
+    /** A copy of {@code other}: every value set in code, the listener, and the test hooks. */
+    Builder(Builder other) {
+      set.putAll(other.set);
+      listener = other.listener;
+      source = other.source;
+      procNet = other.procNet;
+    }
+
+    private Builder put(MeshProbeKey key, @Nullable Object value) {
+      set.put(key, value);
+      return this;
     }
 
     /** Master switch ({@code meshprobe.enabled}, default true). Disabled, every operation reports NO_PROXY / SKIPPED. */
     public Builder enabled(boolean enabled) {
-      this.enabled = enabled;
-      return this;
+      return put(MeshProbeKey.ENABLED, enabled);
     }
 
     /**
@@ -871,9 +788,7 @@ public final class MeshProbe implements AutoCloseable {
      * {@code ambient} or {@code none}); {@code null} detects it ({@code auto}, the default).
      */
     public Builder mesh(@Nullable MeshType mesh) {
-      this.mesh = mesh;
-      this.meshSet = true;
-      return this;
+      return put(MeshProbeKey.MESH, mesh);
     }
 
     /**
@@ -881,26 +796,22 @@ public final class MeshProbe implements AutoCloseable {
      * default 5 s). Applies inside Kubernetes when no pod annotations can be read, or anywhere once set explicitly.
      */
     public Builder detectWindow(Duration window) {
-      this.detectWindow = nonNegative("detectWindow", window);
-      return this;
+      return put(MeshProbeKey.DETECT_WINDOW, nonNegative("detectWindow", window));
     }
 
     /** Directory of the Downward API files {@code annotations} and {@code labels} ({@code meshprobe.podinfo.dir}, default {@code /etc/podinfo}). */
     public Builder podInfoDir(Path dir) {
-      this.podInfoDir = Objects.requireNonNull(dir, "dir");
-      return this;
+      return put(MeshProbeKey.PODINFO_DIR, Objects.requireNonNull(dir, "dir"));
     }
 
     /** Default timeout of {@link MeshProbe#awaitReady()} ({@code meshprobe.wait.timeout}, default 60 s). */
     public Builder waitTimeout(Duration timeout) {
-      this.waitTimeout = nonNegative("waitTimeout", timeout);
-      return this;
+      return put(MeshProbeKey.WAIT_TIMEOUT, nonNegative("waitTimeout", timeout));
     }
 
     /** Whether a timed-out wait throws {@link ProxyNotReadyException} ({@code meshprobe.wait.on-timeout=fail}); default false. */
     public Builder failOnTimeout(boolean fail) {
-      this.failOnTimeout = fail;
-      return this;
+      return put(MeshProbeKey.WAIT_ON_TIMEOUT, fail);
     }
 
     /**
@@ -908,56 +819,51 @@ public final class MeshProbe implements AutoCloseable {
      * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited, up to 2.5×.
      */
     public Builder waitInterval(Duration interval) {
-      this.waitInterval = positive("waitInterval", interval);
-      return this;
+      return put(MeshProbeKey.WAIT_INTERVAL, positive("waitInterval", interval));
     }
 
     /** Upper bound of {@link MeshProbe#quitProxy()} ({@code meshprobe.quit.timeout}, default 2 s). */
     public Builder quitTimeout(Duration timeout) {
-      this.quitTimeout = positive("quitTimeout", timeout);
-      return this;
+      return put(MeshProbeKey.QUIT_TIMEOUT, positive("quitTimeout", timeout));
     }
 
     /** URLs also POSTed on quit, for other sidecars ({@code meshprobe.quit.extra-urls}, comma-separated). */
     public Builder extraQuitUrls(List<String> urls) {
-      this.extraQuitUrls = Collections.unmodifiableList(new ArrayList<>(Objects.requireNonNull(urls, "urls")));
-      return this;
+      List<String> copy = new ArrayList<>();
+      for (String url : Objects.requireNonNull(urls, "urls")) {
+        copy.add(Objects.requireNonNull(url, "url"));
+      }
+      return put(MeshProbeKey.QUIT_EXTRA_URLS, Collections.unmodifiableList(copy));
     }
 
     /** pilot-agent's status server ({@code meshprobe.istio.status-url}, default {@code http://127.0.0.1:15020}). */
     public Builder istioStatusUrl(String url) {
-      this.istioStatusUrl = Objects.requireNonNull(url, "url");
-      return this;
+      return put(MeshProbeKey.ISTIO_STATUS_URL, Objects.requireNonNull(url, "url"));
     }
 
     /** Envoy's readiness listener ({@code meshprobe.istio.readiness-url}, default {@code http://127.0.0.1:15021}). */
     public Builder istioReadinessUrl(String url) {
-      this.istioReadinessUrl = Objects.requireNonNull(url, "url");
-      return this;
+      return put(MeshProbeKey.ISTIO_READINESS_URL, Objects.requireNonNull(url, "url"));
     }
 
     /** Istio's Envoy admin API ({@code meshprobe.istio.admin-url}, default {@code http://127.0.0.1:15000}). */
     public Builder istioAdminUrl(String url) {
-      this.istioAdminUrl = Objects.requireNonNull(url, "url");
-      return this;
+      return put(MeshProbeKey.ISTIO_ADMIN_URL, Objects.requireNonNull(url, "url"));
     }
 
     /** A generic Envoy mesh's admin API ({@code meshprobe.envoy.admin-url}); unset, ports 19000, 9901 and 15000 are tried. */
     public Builder envoyAdminUrl(String url) {
-      this.envoyAdminUrl = Objects.requireNonNull(url, "url");
-      return this;
+      return put(MeshProbeKey.ENVOY_ADMIN_URL, Objects.requireNonNull(url, "url"));
     }
 
     /** linkerd-proxy's admin server ({@code meshprobe.linkerd.admin-url}, default {@code http://127.0.0.1:4191}). */
     public Builder linkerdAdminUrl(String url) {
-      this.linkerdAdminUrl = Objects.requireNonNull(url, "url");
-      return this;
+      return put(MeshProbeKey.LINKERD_ADMIN_URL, Objects.requireNonNull(url, "url"));
     }
 
     /** Deadline of one call to the proxy, body included ({@code meshprobe.http.timeout}, default 1 s). */
     public Builder httpTimeout(Duration timeout) {
-      this.httpTimeout = positive("httpTimeout", timeout);
-      return this;
+      return put(MeshProbeKey.HTTP_TIMEOUT, positive("httpTimeout", timeout));
     }
 
     /** Largest body read from the proxy ({@code meshprobe.http.max-body}, default 64 MiB). */
@@ -965,14 +871,12 @@ public final class MeshProbe implements AutoCloseable {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxBody must be positive, but was " + bytes);
       }
-      this.maxBody = bytes;
-      return this;
+      return put(MeshProbeKey.HTTP_MAX_BODY, bytes);
     }
 
     /** Allows admin and quit URLs that are not loopback ({@code meshprobe.admin.allow-remote}, default false). */
     public Builder allowRemoteAdmin(boolean allow) {
-      this.allowRemoteAdmin = allow;
-      return this;
+      return put(MeshProbeKey.ADMIN_ALLOW_REMOTE, allow);
     }
 
     /**
@@ -981,8 +885,7 @@ public final class MeshProbe implements AutoCloseable {
      * only on demand.
      */
     public Builder statusRefresh(Duration interval) {
-      this.statusRefresh = nonNegative("statusRefresh", interval);
-      return this;
+      return put(MeshProbeKey.STATUS_REFRESH, nonNegative("statusRefresh", interval));
     }
 
     /**
@@ -997,8 +900,7 @@ public final class MeshProbe implements AutoCloseable {
         }
         copy.add(p);
       }
-      this.ports = Collections.unmodifiableList(copy);
-      return this;
+      return put(MeshProbeKey.PORTS, Collections.unmodifiableList(copy));
     }
 
     /** Proxy memory above which the status reports a finding ({@code meshprobe.proxy.memory-budget}, default 128 MiB); 0 turns it off. */
@@ -1006,14 +908,12 @@ public final class MeshProbe implements AutoCloseable {
       if (bytes < 0) {
         throw new IllegalArgumentException("proxyMemoryBudget must not be negative, but was " + bytes);
       }
-      this.proxyMemoryBudget = bytes;
-      return this;
+      return put(MeshProbeKey.PROXY_MEMORY_BUDGET, bytes);
     }
 
     /** Whether to check the quit path once the proxy is ready, without quitting ({@code meshprobe.quit.preflight}, default true). */
     public Builder quitPreflight(boolean check) {
-      this.quitPreflight = check;
-      return this;
+      return put(MeshProbeKey.QUIT_PREFLIGHT, check);
     }
 
     /** A listener registered before anything can happen, so it sees every event. */
@@ -1032,85 +932,7 @@ public final class MeshProbe implements AutoCloseable {
      *     are not allowed (refused rather than replaced: where the probe sends admin calls is never guessed)
      */
     public MeshProbe build() {
-      Settings s = new Settings(source);
-      boolean allowRemote = allowRemoteAdmin != null ? allowRemoteAdmin : s.bool(MeshProbeKey.ADMIN_ALLOW_REMOTE);
-      boolean windowExplicit = detectWindow != null || s.raw(MeshProbeKey.DETECT_WINDOW.key()) != null;
-      String envoy = envoyAdminUrl != null ? envoyAdminUrl : s.string(MeshProbeKey.ENVOY_ADMIN_URL);
-      List<String> extra = extraQuitUrls != null ? extraQuitUrls : split(s.string(MeshProbeKey.QUIT_EXTRA_URLS));
-      List<String> checkedExtra = new ArrayList<>();
-      for (String url : extra) {
-        checkedExtra.add(Urls.checked(MeshProbeKey.QUIT_EXTRA_URLS.key(), url, allowRemote));
-      }
-      ProbeConfig config =
-          new ProbeConfig(
-              enabled != null ? enabled : s.bool(MeshProbeKey.ENABLED),
-              meshSet ? mesh : parseMesh(s.choice(MeshProbeKey.MESH, "auto", "istio", "linkerd", "envoy", "ambient", "none")),
-              detectWindow != null ? detectWindow : s.duration(MeshProbeKey.DETECT_WINDOW),
-              podInfoDir != null ? podInfoDir : Paths.get(s.string(MeshProbeKey.PODINFO_DIR)),
-              procNet,
-              windowExplicit || source.env("KUBERNETES_SERVICE_HOST") != null,
-              waitTimeout != null ? waitTimeout : s.duration(MeshProbeKey.WAIT_TIMEOUT),
-              failOnTimeout != null ? failOnTimeout : parseOnTimeout(s.choice(MeshProbeKey.WAIT_ON_TIMEOUT, "continue", "fail")),
-              waitInterval != null ? waitInterval : s.positiveDuration(MeshProbeKey.WAIT_INTERVAL),
-              quitTimeout != null ? quitTimeout : s.positiveDuration(MeshProbeKey.QUIT_TIMEOUT),
-              Collections.unmodifiableList(checkedExtra),
-              url(MeshProbeKey.ISTIO_STATUS_URL, istioStatusUrl, s, allowRemote),
-              url(MeshProbeKey.ISTIO_READINESS_URL, istioReadinessUrl, s, allowRemote),
-              url(MeshProbeKey.ISTIO_ADMIN_URL, istioAdminUrl, s, allowRemote),
-              envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote),
-              url(MeshProbeKey.LINKERD_ADMIN_URL, linkerdAdminUrl, s, allowRemote),
-              httpTimeout != null ? httpTimeout : s.positiveDuration(MeshProbeKey.HTTP_TIMEOUT),
-              maxBody != null ? maxBody : s.positiveBytes(MeshProbeKey.HTTP_MAX_BODY),
-              statusRefresh != null ? statusRefresh : s.duration(MeshProbeKey.STATUS_REFRESH),
-              ports != null ? ports : StatusFetcher.parsePorts(s.string(MeshProbeKey.PORTS)),
-              proxyMemoryBudget != null ? proxyMemoryBudget : s.bytes(MeshProbeKey.PROXY_MEMORY_BUDGET),
-              quitPreflight != null ? quitPreflight : s.bool(MeshProbeKey.QUIT_PREFLIGHT));
-      return new MeshProbe(copy(), config);
-    }
-
-    private static String url(MeshProbeKey key, @Nullable String set, Settings s, boolean allowRemote) {
-      return Urls.checked(key.key(), set != null ? set : s.string(key), allowRemote);
-    }
-
-    private static List<String> split(String csv) {
-      List<String> list = new ArrayList<>();
-      for (String part : csv.split(",")) {
-        if (!part.trim().isEmpty()) {
-          list.add(part.trim());
-        }
-      }
-      return list;
-    }
-
-    static @Nullable MeshType parseMesh(String value) {
-      switch (value.trim().toLowerCase(Locale.ROOT)) {
-        case "auto":
-          return null;
-        case "istio":
-          return MeshType.ISTIO_SIDECAR;
-        case "linkerd":
-          return MeshType.LINKERD;
-        case "envoy":
-          return MeshType.ENVOY;
-        case "ambient":
-          return MeshType.ISTIO_AMBIENT;
-        case "none":
-          return MeshType.NONE;
-        default:
-          throw new IllegalArgumentException(
-              "meshprobe.mesh must be auto, istio, linkerd, envoy, ambient or none, but was '" + value + "'");
-      }
-    }
-
-    static boolean parseOnTimeout(String value) {
-      switch (value.trim().toLowerCase(Locale.ROOT)) {
-        case "continue":
-          return false;
-        case "fail":
-          return true;
-        default:
-          throw new IllegalArgumentException("meshprobe.wait.on-timeout must be continue or fail, but was '" + value + "'");
-      }
+      return new MeshProbe(new Builder(this), new ProbeConfig(set, source, procNet));
     }
 
     private static Duration positive(String name, Duration d) {

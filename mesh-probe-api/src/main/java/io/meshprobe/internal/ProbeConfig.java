@@ -1,12 +1,23 @@
 package io.meshprobe.internal;
 
 import io.meshprobe.MeshType;
+import io.meshprobe.internal.status.StatusFetcher;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
-/** A probe's resolved configuration: every value already taken from code, system properties, environment or default, and checked. */
+/**
+ * A probe's resolved configuration: every value already taken from code, system properties, environment or default, and
+ * checked. Built from what a {@code MeshProbe.Builder} recorded; adding an option means a {@link MeshProbeKey} (which
+ * the README's table documents), a field and one line here, and the builder's setter.
+ */
 public final class ProbeConfig {
   public final boolean enabled;
   /** {@code null} means auto-detect. */
@@ -37,50 +48,121 @@ public final class ProbeConfig {
   public final long proxyMemoryBudget;
   public final boolean quitPreflight;
 
-  public ProbeConfig(
-      boolean enabled,
-      @Nullable MeshType mesh,
-      Duration detectWindow,
-      Path podInfoDir,
-      Path procNet,
-      boolean inKubernetes,
-      Duration waitTimeout,
-      boolean failOnTimeout,
-      Duration waitInterval,
-      Duration quitTimeout,
-      List<String> extraQuitUrls,
-      String istioStatusUrl,
-      String istioReadinessUrl,
-      String istioAdminUrl,
-      @Nullable String envoyAdminUrl,
-      String linkerdAdminUrl,
-      Duration httpTimeout,
-      long maxBody,
-      Duration statusRefresh,
-      List<Integer> ports,
-      long proxyMemoryBudget,
-      boolean quitPreflight) {
-    this.enabled = enabled;
-    this.mesh = mesh;
-    this.detectWindow = detectWindow;
-    this.podInfoDir = podInfoDir;
+  /**
+   * Resolves every option: the value set in code wins, then the system property, then the environment variable, then
+   * the default. This constructor is the one place that knows an option's type and checks: a builder only records what
+   * was set in code ({@code setInCode}), so copying a builder copies every option, whatever options come later.
+   *
+   * @param setInCode the values set on the builder, by key, already checked by its setters; a key may map to
+   *     {@code null} where null is a value ({@link MeshProbeKey#MESH}: auto)
+   * @throws IllegalArgumentException when an admin or quit URL is malformed, or not loopback while remote admin URLs
+   *     are not allowed, or a value set in code has the wrong type (a builder bug)
+   */
+  public ProbeConfig(Map<MeshProbeKey, ? extends @Nullable Object> setInCode, Settings.Source source, Path procNet) {
+    Layers c = new Layers(setInCode, new Settings(source));
+    boolean allowRemote = c.get(MeshProbeKey.ADMIN_ALLOW_REMOTE, Boolean.class, c.s::bool);
+    this.enabled = c.get(MeshProbeKey.ENABLED, Boolean.class, c.s::bool);
+    this.mesh =
+        c.get(MeshProbeKey.MESH, MeshType.class, k -> parseMesh(c.s.choice(k, "auto", "istio", "linkerd", "envoy", "ambient", "none")));
+    this.detectWindow = c.get(MeshProbeKey.DETECT_WINDOW, Duration.class, c.s::duration);
+    this.podInfoDir = c.get(MeshProbeKey.PODINFO_DIR, Path.class, k -> Paths.get(c.s.string(k)));
     this.procNet = procNet;
-    this.inKubernetes = inKubernetes;
-    this.waitTimeout = waitTimeout;
-    this.failOnTimeout = failOnTimeout;
-    this.waitInterval = waitInterval;
-    this.quitTimeout = quitTimeout;
-    this.extraQuitUrls = extraQuitUrls;
-    this.istioStatusUrl = istioStatusUrl;
-    this.istioReadinessUrl = istioReadinessUrl;
-    this.istioAdminUrl = istioAdminUrl;
-    this.envoyAdminUrl = envoyAdminUrl;
-    this.linkerdAdminUrl = linkerdAdminUrl;
-    this.httpTimeout = httpTimeout;
-    this.maxBody = maxBody;
-    this.statusRefresh = statusRefresh;
-    this.ports = ports;
-    this.proxyMemoryBudget = proxyMemoryBudget;
-    this.quitPreflight = quitPreflight;
+    boolean windowExplicit = setInCode.containsKey(MeshProbeKey.DETECT_WINDOW) || c.s.raw(MeshProbeKey.DETECT_WINDOW.key()) != null;
+    this.inKubernetes = windowExplicit || source.env("KUBERNETES_SERVICE_HOST") != null;
+    this.waitTimeout = c.get(MeshProbeKey.WAIT_TIMEOUT, Duration.class, c.s::duration);
+    this.failOnTimeout = c.get(MeshProbeKey.WAIT_ON_TIMEOUT, Boolean.class, k -> parseOnTimeout(c.s.choice(k, "continue", "fail")));
+    this.waitInterval = c.get(MeshProbeKey.WAIT_INTERVAL, Duration.class, c.s::positiveDuration);
+    this.quitTimeout = c.get(MeshProbeKey.QUIT_TIMEOUT, Duration.class, c.s::positiveDuration);
+    List<String> checkedExtra = new ArrayList<>();
+    for (Object url : c.get(MeshProbeKey.QUIT_EXTRA_URLS, List.class, k -> split(c.s.string(k)))) {
+      checkedExtra.add(Urls.checked(MeshProbeKey.QUIT_EXTRA_URLS.key(), (String) url, allowRemote));
+    }
+    this.extraQuitUrls = Collections.unmodifiableList(checkedExtra);
+    this.istioStatusUrl = c.url(MeshProbeKey.ISTIO_STATUS_URL, allowRemote);
+    this.istioReadinessUrl = c.url(MeshProbeKey.ISTIO_READINESS_URL, allowRemote);
+    this.istioAdminUrl = c.url(MeshProbeKey.ISTIO_ADMIN_URL, allowRemote);
+    String envoy = c.get(MeshProbeKey.ENVOY_ADMIN_URL, String.class, c.s::string);
+    this.envoyAdminUrl = envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote);
+    this.linkerdAdminUrl = c.url(MeshProbeKey.LINKERD_ADMIN_URL, allowRemote);
+    this.httpTimeout = c.get(MeshProbeKey.HTTP_TIMEOUT, Duration.class, c.s::positiveDuration);
+    this.maxBody = c.get(MeshProbeKey.HTTP_MAX_BODY, Long.class, c.s::positiveBytes);
+    this.statusRefresh = c.get(MeshProbeKey.STATUS_REFRESH, Duration.class, c.s::duration);
+    List<Integer> ports = new ArrayList<>();
+    for (Object p : c.get(MeshProbeKey.PORTS, List.class, k -> StatusFetcher.parsePorts(c.s.string(k)))) {
+      ports.add((Integer) p);
+    }
+    this.ports = Collections.unmodifiableList(ports);
+    this.proxyMemoryBudget = c.get(MeshProbeKey.PROXY_MEMORY_BUDGET, Long.class, c.s::bytes);
+    this.quitPreflight = c.get(MeshProbeKey.QUIT_PREFLIGHT, Boolean.class, c.s::bool);
+  }
+
+  /** The two layers of a value: set in code, else read by {@link Settings} (property, environment, default). */
+  private static final class Layers {
+    final Map<MeshProbeKey, ? extends @Nullable Object> set;
+    final Settings s;
+
+    Layers(Map<MeshProbeKey, ? extends @Nullable Object> set, Settings s) {
+      this.set = set;
+      this.s = s;
+    }
+
+    /** {@code null} only where code may set null ({@link MeshProbeKey#MESH}, auto). */
+    <T> T get(MeshProbeKey key, Class<T> type, Function<MeshProbeKey, T> fallback) {
+      if (!set.containsKey(key)) {
+        return fallback.apply(key);
+      }
+      Object v = set.get(key);
+      if (v != null && !type.isInstance(v)) {
+        throw new IllegalArgumentException(key.key() + " was set in code as a " + v.getClass().getName() + ", not a " + type.getName());
+      }
+      return type.cast(v);
+    }
+
+    String url(MeshProbeKey key, boolean allowRemote) {
+      return Urls.checked(key.key(), get(key, String.class, s::string), allowRemote);
+    }
+  }
+
+  private static List<String> split(String csv) {
+    List<String> list = new ArrayList<>();
+    for (String part : csv.split(",")) {
+      if (!part.trim().isEmpty()) {
+        list.add(part.trim());
+      }
+    }
+    return list;
+  }
+
+  /** {@code meshprobe.mesh}: {@code null} for {@code auto}. */
+  public static @Nullable MeshType parseMesh(String value) {
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "auto":
+        return null;
+      case "istio":
+        return MeshType.ISTIO_SIDECAR;
+      case "linkerd":
+        return MeshType.LINKERD;
+      case "envoy":
+        return MeshType.ENVOY;
+      case "ambient":
+        return MeshType.ISTIO_AMBIENT;
+      case "none":
+        return MeshType.NONE;
+      default:
+        throw new IllegalArgumentException(
+            "meshprobe.mesh must be auto, istio, linkerd, envoy, ambient or none, but was '" + value + "'");
+    }
+  }
+
+  /** {@code meshprobe.wait.on-timeout}: whether a timed-out wait fails. */
+  public static boolean parseOnTimeout(String value) {
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "continue":
+        return false;
+      case "fail":
+        return true;
+      default:
+        throw new IllegalArgumentException("meshprobe.wait.on-timeout must be continue or fail, but was '" + value + "'");
+    }
   }
 }

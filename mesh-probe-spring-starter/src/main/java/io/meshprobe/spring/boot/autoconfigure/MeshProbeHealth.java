@@ -14,9 +14,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code meshprobe} health component, independent of the Boot generation: a status code and ordered details,
- * built from the probe's cached state only. No call to the proxy is ever made per health request; the state is kept
- * current by the library's background status refresh (which also follows the proxy's readiness after start-up, see
- * {@link MeshProbe#startStatusRefresh()}) and by the runtime's background wait while the proxy is not ready yet.
+ * built from the probe's cached state only. No call to the proxy is ever made per health request. What keeps that state
+ * current is the probe's own background status refresh ({@link MeshProbe#startStatusRefresh()}, every
+ * {@code meshprobe.status.refresh}): {@link MeshProbeRuntime} starts it once the context is refreshed, and binding the
+ * probe's meters ({@code MeshProbeMetrics.bindTo}) starts it too. Each refresh also checks the proxy's readiness, so
+ * {@code ready} and {@code proxy-unreachable} follow the proxy after start-up. Before the proxy is first ready, the
+ * runtime's background wait updates the wait and readiness details. With {@code meshprobe.status.refresh=0} nothing
+ * refreshes the snapshot in the background: there is only one taken on demand (by the {@code meshprobe} endpoint
+ * when it has none), and readiness is what the last wait saw.
  *
  * <p>The adapters for Boot 4 ({@code org.springframework.boot.health.contributor}) and Boot 3.5
  * ({@code org.springframework.boot.actuate.health}) only copy it into their {@code Health}. Details arrive in

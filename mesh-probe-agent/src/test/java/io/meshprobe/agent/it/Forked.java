@@ -47,7 +47,8 @@ final class Forked implements AutoCloseable {
     }
     return m.append(
             "\nInstall them, or choose the JVMs explicitly: -Dit.javas=<java>,<java>... (comma-separated java binaries,"
-                + " e.g. -Dit.javas=${JAVA_HOME}/bin/java for the build's JDK alone).")
+                + " e.g. -Dit.javas=${JAVA_HOME}/bin/java for the build's JDK alone; -Dit.java25=<java> for another JDK 25,"
+                + " -Dit.javas.extra=<java>,... to add JVMs to the default list).")
         .toString();
   }
 

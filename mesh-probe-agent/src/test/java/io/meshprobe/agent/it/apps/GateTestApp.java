@@ -44,15 +44,31 @@ public final class GateTestApp {
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
+      // Classic switch, no Java 9+ language: the apps compile for the oldest JVM the ITs run on (see the pom).
       switch (kv[0]) {
-        case "nio" -> nio(address(v));
-        case "async" -> async(address(v));
-        case "netty-epoll" -> netty(address(v), true);
-        case "netty-nio" -> netty(address(v), false);
-        case "grpc-epoll" -> GrpcNettyClient.connect(address(v));
-        case "loopback" -> loopback(Integer.parseInt(v));
-        case "props" -> props();
-        default -> throw new IllegalArgumentException(arg);
+        case "nio":
+          nio(address(v));
+          break;
+        case "async":
+          async(address(v));
+          break;
+        case "netty-epoll":
+          netty(address(v), true);
+          break;
+        case "netty-nio":
+          netty(address(v), false);
+          break;
+        case "grpc-epoll":
+          GrpcNettyClient.connect(address(v));
+          break;
+        case "loopback":
+          loopback(Integer.parseInt(v));
+          break;
+        case "props":
+          props();
+          break;
+        default:
+          throw new IllegalArgumentException(arg);
       }
     }
     System.out.println("main-end");

@@ -257,6 +257,10 @@ public final class MeshProbe implements AutoCloseable {
         Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
       }
       fireWaiting(d, since(start), null);
+      // Istio's node metadata (whether the proxy is a native sidecar, which the quit needs) is read while the wait
+      // polls: Envoy's admin answers /server_info from its bootstrap on, before it turns ready. A JVM that ends soon
+      // after the wait then does not read it at exit, and a read that fails this early is retried once ready.
+      completeNodeInfoInBackground(false);
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
       long interval = config.waitInterval.toNanos();
@@ -270,7 +274,7 @@ public final class MeshProbe implements AutoCloseable {
           observeReady(true, checkedAt);
           status.sawReady();
           WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
-          completeNodeInfoInBackground();
+          completeNodeInfoInBackground(quitPreflight);
           return result;
         }
         long now = System.nanoTime();
@@ -650,16 +654,20 @@ public final class MeshProbe implements AutoCloseable {
     return d;
   }
 
-  private void completeNodeInfoInBackground() {
-    if (nodeKnown && !quitPreflight) {
+  private void completeNodeInfoInBackground(boolean preflight) {
+    if (nodeKnown && !preflight) {
       return;
+    }
+    Detection known = detection;
+    if (!preflight && (known == null || known.type() != MeshType.ISTIO_SIDECAR)) {
+      return; // only Istio has node metadata to read
     }
     Thread t =
         new Thread(
             () -> {
               try {
                 completeNodeInfo();
-                if (quitPreflight) {
+                if (preflight) {
                   quitPreflight();
                 }
               } catch (Throwable e) {

@@ -24,7 +24,8 @@ import javax.management.ObjectName;
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
- * detected: the shutdown-hook map; once the verdict is in: JMX on {@code mesh-probe-init}. Without a mesh decided in
+ * detected: the shutdown-hook map; once the verdict is in, on {@code mesh-probe-init}: the listening ports at once, the
+ * MXBean and the status report {@link #DEFERRED_INIT_MILLIS} later. Without a mesh decided in
  * premain ({@code NoMeshShortcut}), none of it.
  */
 public final class AgentStarter {
@@ -232,18 +233,32 @@ public final class AgentStarter {
         new Runnable() {
           @Override
           public void run() {
-            if (config.jmx) {
-              registerMBean();
-            }
             int[] ports = ListeningPorts.read();
             QuitOnExit q = quit;
             if (q != null) {
               q.listening(ports);
             }
+            try {
+              Thread.sleep(DEFERRED_INIT_MILLIS);
+            } catch (InterruptedException e) {
+              return;
+            }
+            if (config.jmx) {
+              registerMBean();
+            }
             StatusReport.start(probe);
           }
         });
   }
+
+  /**
+   * How long after the verdict the MXBean and the status report (its first status read) wait: neither is needed for
+   * the app to start, and together they cost a cold JVM about as much CPU as the whole wait (the platform MBean server
+   * alone loads ~300 JDK classes). A JVM that ends sooner (a JDK tool, a short Job, a hello-world) never pays for them,
+   * and they do not compete with the app's own start for the CPU. The meters do not wait for it: Micrometer's binding
+   * starts the status refresh itself.
+   */
+  static final long DEFERRED_INIT_MILLIS = 1000;
 
   /** Set when this JVM may quit the proxy: the hook, for facts learned later (listening ports). */
   private volatile QuitOnExit quit;

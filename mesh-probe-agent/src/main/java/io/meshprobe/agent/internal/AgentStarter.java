@@ -45,6 +45,24 @@ public final class AgentStarter {
     this.state = new AgentState(config, probe);
   }
 
+  /**
+   * The premain class's hand-off, by name: a no-argument constructor and a JDK interface, so that the premain class
+   * links no type of the agent's or the library's, and no reflective call spins method-handle classes. A checked
+   * exception comes out wrapped in {@link java.lang.reflect.UndeclaredThrowableException}.
+   */
+  public static final class Entry implements java.util.function.BiConsumer<Instrumentation, Boolean> {
+    @Override
+    public void accept(Instrumentation inst, Boolean attached) {
+      try {
+        start(inst, attached);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.lang.reflect.UndeclaredThrowableException(e);
+      }
+    }
+  }
+
   /** Starts the agent; {@code attached} when loaded into a running JVM (no start-up wait then). */
   public static void start(Instrumentation inst, boolean attached) throws Exception {
     // First: the settings reader's warnings (a bad value, one line each) must reach stderr, not java.util.logging.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every mesh-probe benchmark and writes docs/benchmarks.md (see benchmarks/README.md).
-#   benchmarks/run.sh            full run (~10 min on 2 cores)
+#   benchmarks/run.sh            full run (~12 min on 2 cores)
 #   QUICK=1 benchmarks/run.sh    smoke run with tiny counts (figures meaningless; writes to benchmarks/target only)
 #   SKIP_BUILD=1 ...             reuse the jars already in */target
 # Needs: JDK 17 on PATH, Temurin 25 at $JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64), python3;

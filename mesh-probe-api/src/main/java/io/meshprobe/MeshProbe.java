@@ -80,8 +80,8 @@ import org.jspecify.annotations.Nullable;
  *       {@link #startStatusRefresh()}, {@link #awaitReadyAsync} and {@link #awaitReadyInBackground()}, which start a
  *       thread and return.
  *   <li><b>The probe's own threads</b>, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}
- *       or {@link #awaitReadyInBackground()}), {@code mesh-probe-node-info} (once after a ready wait, to read Istio's
- *       node metadata and check the quit path) and {@code mesh-probe-status} (the background status refresh, only after
+ *       or {@link #awaitReadyInBackground()}), {@code mesh-probe-node-info} (Istio's node
+ *       metadata, read from the moment a wait detects the sidecar; once the proxy is ready, the quit preflight) and {@code mesh-probe-status} (the background status refresh, only after
  *       {@link #startStatusRefresh()}).
  *   <li><b>{@link #close()}</b> blocks on nothing and is idempotent. It stops the status refresh (start and stop take
  *       one lock, so a {@code startStatusRefresh()} racing {@code close()} never leaves a refresh running) and
@@ -275,6 +275,10 @@ public final class MeshProbe implements AutoCloseable {
         Log.info("waiting up to " + Durations.format(timeout) + " for the " + d + " at " + readiness.primaryUrl(d));
       }
       fireWaiting(d, since(start), null);
+      // Istio's node metadata (whether the proxy is a native sidecar, which the quit needs) is read while the wait
+      // polls: Envoy's admin answers /server_info from its bootstrap on, before it turns ready. A JVM that ends soon
+      // after the wait then does not read it at exit, and a read that fails this early is retried once ready.
+      completeNodeInfoInBackground(false);
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
       long interval = config.waitInterval.toNanos();
@@ -288,7 +292,7 @@ public final class MeshProbe implements AutoCloseable {
           observeReady(true, checkedAt);
           status.sawReady();
           WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
-          completeNodeInfoInBackground();
+          completeNodeInfoInBackground(quitPreflight);
           return result;
         }
         long now = System.nanoTime();
@@ -648,9 +652,13 @@ public final class MeshProbe implements AutoCloseable {
     return d;
   }
 
-  private void completeNodeInfoInBackground() {
-    if (nodeKnown && !quitPreflight) {
+  private void completeNodeInfoInBackground(boolean preflight) {
+    if (nodeKnown && !preflight) {
       return;
+    }
+    Detection known = detection;
+    if (!preflight && (known == null || known.type() != MeshType.ISTIO_SIDECAR)) {
+      return; // only Istio has node metadata to read
     }
     Thread t =
         new Thread(
@@ -660,7 +668,7 @@ public final class MeshProbe implements AutoCloseable {
                 if (completed != null) {
                   fireDetected(completed);
                 }
-                if (quitPreflight && !Thread.currentThread().isInterrupted()) {
+                if (preflight && !Thread.currentThread().isInterrupted()) {
                   quitPreflight();
                 }
               } catch (Throwable e) {

@@ -4,6 +4,7 @@ import java.lang.instrument.Instrumentation;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The {@code Premain-Class} and {@code Agent-Class} of the mesh-probe agent jar.
@@ -20,7 +21,7 @@ import java.util.Map;
  *   <li>skips JDK and build tools silently (see {@link #skipReason});
  *   <li>refuses a second install: the system property {@value #INSTALLED} is set to the agent's version when
  *       it goes on, and a second {@code -javaagent} that finds it prints one line and does nothing;
- *   <li>hands off, by class name, to {@code io.meshprobe.agent.internal.AgentStarter}.
+ *   <li>hands off, by class name, to {@code io.meshprobe.agent.internal.AgentStarter$Entry}.
  * </ol>
  *
  * Any failure prints one line starting {@code mesh-probe:} to stderr and the JVM starts as if there were no
@@ -33,8 +34,6 @@ public final class MeshProbeAgent {
    */
   public static final String INSTALLED = "meshprobe.agent.installed";
 
-  private static final String STARTER = "io.meshprobe.agent.internal.AgentStarter";
-
   /** Main classes (or their {@code module/} prefix) of JDK and build tools, which the agent never touches. */
   private static final String[] TOOL_PREFIXES = {
     "java.", "javax.", "jdk.", "sun.", "com.sun.tools.", "com.sun.jdi.", "com.sun.jarsigner.", "com.sun.javadoc.",
@@ -42,6 +41,8 @@ public final class MeshProbeAgent {
     "org.apache.maven.cli.", "org.gradle.", "worker.org.gradle.", "org.jetbrains.kotlin.", "org.jetbrains.jps.",
     "com.intellij.", "org.sonarsource.", "org.apache.tools.ant."
   };
+
+  private static final String STARTER = "io.meshprobe.agent.internal.AgentStarter$Entry";
 
   private MeshProbeAgent() {}
 
@@ -82,15 +83,20 @@ public final class MeshProbeAgent {
       String version = p == null ? null : p.getImplementationVersion();
       System.setProperty(INSTALLED, version == null ? "dev" : version);
       try {
-        Class<?> starter = Class.forName(STARTER, true, MeshProbeAgent.class.getClassLoader());
-        starter.getMethod("start", Instrumentation.class, boolean.class).invoke(null, inst, attached);
+        // By name, through a JDK interface: not Method.invoke, which since JDK 18 spins method-handle classes at first
+        // use (for start's (Instrumentation, boolean) shape on JDK 25, ~25 classes outside the CDS archive, with the
+        // ClassFile API: ~50 ms of CPU in a cold JVM); a no-argument constructor and an interface call spin nothing.
+        @SuppressWarnings("unchecked")
+        BiConsumer<Instrumentation, Boolean> starter =
+            (BiConsumer<Instrumentation, Boolean>) Class.forName(STARTER, true, MeshProbeAgent.class.getClassLoader()).newInstance();
+        starter.accept(inst, attached);
       } catch (Throwable t) {
         // Not running: the Spring starter must not leave the wait and the quit to an agent that is not there.
         System.clearProperty(INSTALLED);
         throw t;
       }
     } catch (Throwable t) {
-      Throwable cause = t instanceof java.lang.reflect.InvocationTargetException && t.getCause() != null ? t.getCause() : t;
+      Throwable cause = t instanceof java.lang.reflect.UndeclaredThrowableException && t.getCause() != null ? t.getCause() : t;
       System.err.println("mesh-probe: agent not started, the app runs without it: " + shortly(cause));
     }
   }

@@ -24,9 +24,10 @@ import javax.management.ObjectName;
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
- * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in: JMX on
- * {@code mesh-probe-init}. Without a mesh decided in premain ({@code NoMeshShortcut}), none of it. No thread of the
- * agent keeps the app's class loader as its context class loader.
+ * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in, on {@code mesh-probe-init}:
+ * the listening ports at once, the MXBean and the status report {@link #DEFERRED_INIT_MILLIS} later. Without a mesh
+ * decided in premain ({@code NoMeshShortcut}), none of it. No thread of the agent keeps the app's class loader as its
+ * context class loader.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -43,6 +44,24 @@ public final class AgentStarter {
     this.config = config;
     this.probe = probe;
     this.state = new AgentState(config, probe);
+  }
+
+  /**
+   * The premain class's hand-off, by name: a no-argument constructor and a JDK interface, so that the premain class
+   * links no type of the agent's or the library's, and no reflective call spins method-handle classes. A checked
+   * exception comes out wrapped in {@link java.lang.reflect.UndeclaredThrowableException}.
+   */
+  public static final class Entry implements java.util.function.BiConsumer<Instrumentation, Boolean> {
+    @Override
+    public void accept(Instrumentation inst, Boolean attached) {
+      try {
+        start(inst, attached);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new java.lang.reflect.UndeclaredThrowableException(e);
+      }
+    }
   }
 
   /** Starts the agent; {@code attached} when loaded into a running JVM (no start-up wait then). */
@@ -233,18 +252,32 @@ public final class AgentStarter {
         new Runnable() {
           @Override
           public void run() {
-            if (config.jmx) {
-              registerMBean();
-            }
             int[] ports = ListeningPorts.read();
             QuitOnExit q = quit;
             if (q != null) {
               q.listening(ports);
             }
+            try {
+              Thread.sleep(DEFERRED_INIT_MILLIS);
+            } catch (InterruptedException e) {
+              return;
+            }
+            if (config.jmx) {
+              registerMBean();
+            }
             StatusReport.start(probe);
           }
         });
   }
+
+  /**
+   * How long after the verdict the MXBean and the status report (its first status read) wait: neither is needed for
+   * the app to start, and together they cost a cold JVM about as much CPU as the whole wait (the platform MBean server
+   * alone loads ~300 JDK classes). A JVM that ends sooner (a JDK tool, a short Job, a hello-world) never pays for them,
+   * and they do not compete with the app's own start for the CPU. The meters do not wait for it: Micrometer's binding
+   * starts the status refresh itself.
+   */
+  static final long DEFERRED_INIT_MILLIS = 1000;
 
   /** Set when this JVM may quit the proxy: the hook, for facts learned later (listening ports). */
   private volatile QuitOnExit quit;

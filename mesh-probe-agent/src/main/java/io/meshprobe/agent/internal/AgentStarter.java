@@ -171,6 +171,16 @@ public final class AgentStarter {
           });
     }
     installQuit();
+    try {
+      proceed(attached);
+    } catch (Throwable t) {
+      // premain reports "agent not started, the app runs without it": then no quit at exit either.
+      uninstallQuit();
+      throw t;
+    }
+  }
+
+  private void proceed(boolean attached) throws Exception {
     AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
     switch (mode) {
       case BLOCK:
@@ -281,8 +291,22 @@ public final class AgentStarter {
 
   /** Set when this JVM may quit the proxy: the hook, for facts learned later (listening ports). */
   private volatile QuitOnExit quit;
+  private volatile Thread quitHook;
   /** Why this JVM never quits the proxy with {@code meshprobe.quit=auto}, or {@code null}. */
   private volatile String notOwner;
+
+  /** Takes the quit hook back when the start failed after installing it. */
+  private void uninstallQuit() {
+    Thread hook = quitHook;
+    quit = null;
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // too late: the hook runs, and finds no verdict to act on
+      }
+    }
+  }
 
   /**
    * The quit hook, from premain on and in every wait mode (before a block-mode wait, before the gate opens), so that
@@ -310,13 +334,14 @@ public final class AgentStarter {
       }
     }
     final QuitOnExit q = new QuitOnExit(state, config, exit, facts);
+    Thread hook = new Thread(q, "mesh-probe-quit");
     try {
-      Thread hook = new Thread(q, "mesh-probe-quit");
       hook.setContextClassLoader(null);
       Runtime.getRuntime().addShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {
       return;
     }
+    quitHook = hook;
     quit = q;
     // Seeing the other hooks takes a patch of ApplicationShutdownHooks (ASM, tens of ms), so it is applied once a
     // sidecar is known, on a thread of its own, off premain's path. Not a daemon: a main that returns before the patch

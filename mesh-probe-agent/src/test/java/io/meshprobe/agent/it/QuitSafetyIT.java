@@ -183,4 +183,29 @@ class QuitSafetyIT {
       assertThat(app.stderr()).filteredOn(l -> l.startsWith("mesh-probe: agent not started")).hasSize(1);
     }
   }
+
+  /**
+   * A start that fails after the quit hook is in (here: a runtime jlinked without {@code java.logging}, which the
+   * library's log levels need) takes the hook back: "the app runs without it" means no quit at exit either.
+   */
+  @org.junit.jupiter.api.Test
+  void anAgentThatFailsAfterInstallingItsQuitHookSendsNoQuit() throws Exception {
+    Path jlink = Paths.get(System.getProperty("java.home"), "bin", "jlink");
+    Assumptions.assumeTrue(Files.isExecutable(jlink), "jlink in the build's JDK");
+    Path image = target().resolve("jlink-no-logging");
+    if (!Files.isExecutable(image.resolve("bin/java"))) {
+      Process p =
+          new ProcessBuilder(jlink.toString(), "--add-modules", "java.base,java.instrument,java.management", "--output", image.toString())
+              .inheritIO()
+              .start();
+      assertThat(p.waitFor()).as("jlink").isZero();
+    }
+    try (FakeSidecar sidecar = istio().start();
+        Forked app = Forked.app(image.resolve("bin/java").toString(), props(sidecar), "", "installed")) {
+      assertThat(app.awaitExit(T)).isZero();
+      assertThat(app.stderr()).filteredOn(l -> l.startsWith("mesh-probe: agent not started")).as("stderr %s", app.stderr()).hasSize(1);
+      assertThat(app.line("installed=")).isEqualTo("installed=null");
+      assertThat(count(sidecar, "/quitquitquit")).as("no quit from an agent that did not start").isZero();
+    }
+  }
 }

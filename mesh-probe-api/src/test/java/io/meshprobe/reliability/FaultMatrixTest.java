@@ -44,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The fault matrix: every scripted misbehaviour of the fake sidecar against the four operations (detect, wait,
@@ -55,6 +56,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * wait: readiness; status: every payload; quit: the quit endpoint). For wait, status and quit the mesh is known
  * from the pod annotations (the Downward API), as in production, so the fault hits only that operation.
  */
+@Tag("long") // over ~30 s on a loaded machine: `./mvnw verify -Pquick` skips it
 class FaultMatrixTest {
   static final Duration HTTP_TIMEOUT = Duration.ofMillis(150);
   static final Duration WAIT_TIMEOUT = Duration.ofMillis(600);

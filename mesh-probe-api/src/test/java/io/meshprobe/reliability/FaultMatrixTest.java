@@ -587,7 +587,10 @@ class FaultMatrixTest {
     switch (cell.op) {
       case DETECT:
         io.meshprobe.Detection d = probe.detect();
-        cell.detail = d.toString();
+        // Which Istio port answered is timing, not outcome: pilot-agent is asked first, and when its answer takes
+        // longer than meshprobe.http.timeout (a loaded machine) Envoy's readiness port answers instead. The page
+        // shows stable facts only.
+        cell.detail = d.toString().replaceAll("\\((pilot-agent|Envoy readiness) answered on [^)]*\\)", "(pilot-agent or Envoy readiness answered)");
         return d.type().name();
       case WAIT:
         WaitResult w = probe.awaitReady(WAIT_TIMEOUT);

@@ -44,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The fault matrix: every scripted misbehaviour of the fake sidecar against the four operations (detect, wait,
@@ -55,6 +56,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * wait: readiness; status: every payload; quit: the quit endpoint). For wait, status and quit the mesh is known
  * from the pod annotations (the Downward API), as in production, so the fault hits only that operation.
  */
+@Tag("long") // over ~30 s on a loaded machine: `./mvnw verify -Pquick` skips it
 class FaultMatrixTest {
   static final Duration HTTP_TIMEOUT = Duration.ofMillis(150);
   static final Duration WAIT_TIMEOUT = Duration.ofMillis(600);
@@ -585,7 +587,10 @@ class FaultMatrixTest {
     switch (cell.op) {
       case DETECT:
         io.meshprobe.Detection d = probe.detect();
-        cell.detail = d.toString();
+        // Which Istio port answered is timing, not outcome: pilot-agent is asked first, and when its answer takes
+        // longer than meshprobe.http.timeout (a loaded machine) Envoy's readiness port answers instead. The page
+        // shows stable facts only.
+        cell.detail = d.toString().replaceAll("\\((pilot-agent|Envoy readiness) answered on [^)]*\\)", "(pilot-agent or Envoy readiness answered)");
         return d.type().name();
       case WAIT:
         WaitResult w = probe.awaitReady(WAIT_TIMEOUT);

@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** Create/close cycles and concurrent status reads; the figures become a section of docs/reliability.md. */
+@Tag("long") // over ~30 s on a loaded machine: `./mvnw verify -Pquick` skips it
 class StressTest {
   static final int CYCLES = 1000;
   static final Map<String, String> RESULTS = new LinkedHashMap<>();

@@ -3,12 +3,14 @@ package io.meshprobe.internal.status;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Coverage-guided fuzzing of each parser with Jazzer, starting from the real payloads. In the normal build
  * (regression mode) each test runs its stored inputs only; {@code -Pfuzz-long} fuzzes for real ({@code JAZZER_FUZZ=1},
  * one parser per run: {@code -Dtest=ParserFuzzTest#configDump}), up to 10 minutes each.
  */
+@Tag("long") // over ~30 s on a loaded machine: `./mvnw verify -Pquick` skips it
 class ParserFuzzTest {
   private static final byte[][][] SEEDS = new byte[ParserFuzz.Target.values().length][][];
 

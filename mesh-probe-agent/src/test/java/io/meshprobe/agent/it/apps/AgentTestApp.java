@@ -100,13 +100,29 @@ public final class AgentTestApp {
   /**
    * Prints every attribute of the agent's MXBean ({@code mxbean <name>=<value>}) and every meter of a registry in
    * {@code Metrics.globalRegistry} and of a registry of the app's own ({@code meter <registry> <name> <id> <measurements>}),
-   * once the start-up meters are in.
+   * once the start-up and status-backed meters are in.
    */
   private static void expose() throws Exception {
     SimpleMeterRegistry own = new SimpleMeterRegistry();
     SimpleMeterRegistry inGlobal = new SimpleMeterRegistry();
     Metrics.addRegistry(inGlobal);
-    List<String> names = List.of("meshprobe.proxy.ready", "meshprobe.proxy.info", "meshprobe.proxy.wait.time");
+    // The start-up meters, and the status-backed ones (registered after the agent's first status read, in the
+    // background): waiting for all of them makes the listing the same on every run.
+    List<String> names =
+        List.of(
+            "meshprobe.proxy.ready",
+            "meshprobe.proxy.info",
+            "meshprobe.proxy.wait.time",
+            "meshprobe.proxy.quit",
+            "meshprobe.quit.available",
+            "meshprobe.mtls.mode",
+            "meshprobe.identity.info",
+            "meshprobe.identity.cert.expiration.timestamp",
+            "meshprobe.findings",
+            "meshprobe.config.last.update.timestamp",
+            "meshprobe.config.rejected",
+            "meshprobe.controlplane.connected",
+            "meshprobe.proxy.memory");
     boolean all = awaitMeters(own, names) && awaitMeters(inGlobal, names);
     System.out.println("meters " + (all ? "complete" : "incomplete"));
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();

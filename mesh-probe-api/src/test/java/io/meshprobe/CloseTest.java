@@ -33,7 +33,9 @@ class CloseTest {
     await().atMost(10, TimeUnit.SECONDS).until(() -> sidecar.requests().stream().anyMatch(r -> r.path().equals("/server_info")));
     Set<Thread> mine = nodeInfoThreads();
     mine.removeAll(others);
-    assertThat(mine).hasSize(1);
+    // One started as the wait detected the sidecar (the early metadata read, stuck in /server_info), and once ready
+    // one more for the quit preflight, which first waits for that read.
+    assertThat(mine).isNotEmpty().hasSizeLessThanOrEqualTo(2);
 
     List<RecordedRequest> beforeClose = sidecar.requests();
     probe.close();

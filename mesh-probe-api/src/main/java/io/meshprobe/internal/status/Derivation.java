@@ -137,12 +137,7 @@ public final class Derivation {
               "The proxy runs as a native sidecar: Kubernetes stops it after the app containers exit, so no quit is needed"
                   + " (mesh-probe skips it)."));
     } else if (kind.equals("linkerd2-proxy") && e.linkerdEnv != null && !"true".equalsIgnoreCase(e.linkerdEnv.get(L_SHUTDOWN))) {
-      b.finding(
-          new Finding(
-              "linkerd-shutdown-disabled",
-              Severity.WARN,
-              "Linkerd's /shutdown endpoint is disabled (the default since edge-24.6.2), so a Job's pod hangs after the app"
-                  + " exits; add the pod annotation config.linkerd.io/proxy-admin-shutdown: enabled."));
+      b.finding(linkerdShutdownDisabled());
     }
     return b.build();
   }
@@ -281,8 +276,8 @@ public final class Derivation {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
-  /** The same finding when a live quit was refused by a disabled Linkerd shutdown endpoint. */
-  public static Finding linkerdShutdownDisabled() {
+  /** Linkerd's {@code /env.json} shows the shutdown endpoint off: a Job's pod would hang after the app exits. */
+  private static Finding linkerdShutdownDisabled() {
     return new Finding(
         "linkerd-shutdown-disabled",
         Severity.WARN,

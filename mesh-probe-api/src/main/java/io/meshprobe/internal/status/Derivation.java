@@ -4,6 +4,7 @@ import io.meshprobe.Detection;
 import io.meshprobe.MeshType;
 import io.meshprobe.internal.NodeInfo;
 import io.meshprobe.status.Finding;
+import io.meshprobe.status.FindingCodes;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
@@ -90,7 +91,7 @@ public final class Derivation {
     if (kind.equals("none")) {
       b.finding(
           new Finding(
-              "no-sidecar",
+              FindingCodes.NO_SIDECAR,
               Severity.WARN,
               "No mesh proxy in this pod. Usual causes: the namespace is not labelled for injection (istio-injection=enabled"
                   + " / linkerd.io/inject: enabled), the pod says inject \"false\", the pod is older than the injection"
@@ -100,7 +101,7 @@ public final class Derivation {
     if (kind.equals("ztunnel")) {
       b.finding(
           new Finding(
-              "ambient",
+              FindingCodes.AMBIENT,
               Severity.INFO,
               "Istio ambient: there is no sidecar; the ztunnel on the node carries mTLS and the identity, so nothing in"
                   + " the pod needs waiting for or quitting."));
@@ -109,7 +110,7 @@ public final class Derivation {
     if (kind.equals("gateway") || kind.equals("waypoint")) {
       b.finding(
           new Finding(
-              "not-a-sidecar",
+              FindingCodes.NOT_A_SIDECAR,
               Severity.WARN,
               "This Envoy is an Istio " + kind + " (node id " + e.nodeId + "), not a sidecar: it has no app ports to report;"
                   + " take the dump from the app pod's istio-proxy instead."));
@@ -132,7 +133,7 @@ public final class Derivation {
     if (proxy.nativeSidecar() == Tristate.YES) {
       b.finding(
           new Finding(
-              "native-sidecar",
+              FindingCodes.NATIVE_SIDECAR,
               Severity.INFO,
               "The proxy runs as a native sidecar: Kubernetes stops it after the app containers exit, so no quit is needed"
                   + " (mesh-probe skips it)."));
@@ -220,7 +221,7 @@ public final class Derivation {
       Instant last = h.lastConfigUpdate();
       b.finding(
           new Finding(
-              "controlplane-disconnected",
+              FindingCodes.CONTROLPLANE_DISCONNECTED,
               Severity.WARN,
               "The proxy is disconnected from " + controlPlane
                   + (last == null ? "" : "; its last accepted config update was " + Math.max(0, Duration.between(last, now).toMinutes()) + " min ago")
@@ -230,7 +231,7 @@ public final class Derivation {
     for (String r : h.rejectedConfigs()) {
       b.finding(
           new Finding(
-              "config-rejected",
+              FindingCodes.CONFIG_REJECTED,
               Severity.ERROR,
               "The proxy rejected its config (" + r + "); it keeps serving the previous version, or none: fix the resource"
                   + " that produced it" + (istio ? " (often an EnvoyFilter; istioctl analyze)." : ".")));
@@ -239,7 +240,7 @@ public final class Derivation {
     if (h.rejectedConfigs().isEmpty() && count != null && count > 0) {
       b.finding(
           new Finding(
-              "config-rejected",
+              FindingCodes.CONFIG_REJECTED,
               Severity.WARN,
               "The proxy rejected " + count + " config update(s) since it started (LDS/CDS update_rejected), and no listener is"
                   + " in error now: a cluster update was rejected, or the cause was fixed since; check the proxy's log"
@@ -249,7 +250,7 @@ public final class Derivation {
     if (memory != null && memoryBudget > 0 && memory > memoryBudget) {
       b.finding(
           new Finding(
-              "proxy-memory-over-budget",
+              FindingCodes.PROXY_MEMORY_OVER_BUDGET,
               Severity.WARN,
               "The proxy uses " + mib(memory) + " of memory, over the budget of " + mib(memoryBudget)
                   + " (meshprobe.proxy.memory-budget): "
@@ -262,7 +263,7 @@ public final class Derivation {
     if (h.quitAvailable() == Tristate.NO && proxy.nativeSidecar() != Tristate.YES && !proxy.kind().equals("linkerd2-proxy")) {
       b.finding(
           new Finding(
-              "quit-unavailable",
+              FindingCodes.QUIT_UNAVAILABLE,
               Severity.WARN,
               istio
                   ? "pilot-agent's status port does not answer, so quitting the proxy when a Job ends will fail and the pod will"
@@ -279,7 +280,7 @@ public final class Derivation {
   /** Linkerd's {@code /env.json} shows the shutdown endpoint off: a Job's pod would hang after the app exits. */
   private static Finding linkerdShutdownDisabled() {
     return new Finding(
-        "linkerd-shutdown-disabled",
+        FindingCodes.LINKERD_SHUTDOWN_DISABLED,
         Severity.WARN,
         "Linkerd's /shutdown endpoint is disabled (the default since edge-24.6.2), so a Job's pod hangs after the app"
             + " exits; add the pod annotation config.linkerd.io/proxy-admin-shutdown: enabled.");
@@ -387,7 +388,7 @@ public final class Derivation {
       if (intercepted == Tristate.NO) {
         b.finding(
             new Finding(
-                "port-not-intercepted",
+                FindingCodes.PORT_NOT_INTERCEPTED,
                 Severity.WARN,
                 "Port " + port + " is excluded from interception (" + EXCLUDE_INBOUND + " / " + INCLUDE_INBOUND + "): inbound"
                     + " traffic bypasses the proxy, with no mTLS and no policy; remove it from the annotation unless that is"
@@ -400,7 +401,7 @@ public final class Derivation {
       if (protocol == PortProtocol.AUTO) {
         b.finding(
             new Finding(
-                "port-sniffed",
+                FindingCodes.PORT_SNIFFED,
                 Severity.WARN,
                 "Port " + port + " is sniffed (AUTO)" + (fromCatchAll ? ", no Service port targets it" : "") + ": name the"
                     + " Service port http-… / grpc-… / tcp-… or set appProtocol. Since Istio 1.5 an unrecognised name such as"
@@ -408,7 +409,7 @@ public final class Derivation {
       } else if (protocol == PortProtocol.TCP) {
         b.finding(
             new Finding(
-                "port-raw-tcp",
+                FindingCodes.PORT_RAW_TCP,
                 Severity.INFO,
                 "Port " + port + " is raw TCP: no HTTP routing, retries or L7 metrics; if it serves HTTP, name the Service"
                     + " port http-… or set appProtocol: http."));
@@ -416,7 +417,7 @@ public final class Derivation {
       if (mode == MtlsMode.DISABLE) {
         b.finding(
             new Finding(
-                "port-mtls-disabled",
+                FindingCodes.PORT_MTLS_DISABLED,
                 Severity.WARN,
                 "Port " + port + " accepts only plaintext: no mTLS reaches it; give it a Service port or remove the policy"
                     + " that disables mTLS (PeerAuthentication portLevelMtls DISABLE)."));
@@ -626,7 +627,7 @@ public final class Derivation {
     if (contradiction) {
       b.finding(
           new Finding(
-              "mtls-strict-not-enforced",
+              FindingCodes.MTLS_STRICT_NOT_ENFORCED,
               Severity.ERROR,
               "The configuration says STRICT ("
                   + (mesh.equals("linkerd") ? "Linkerd inbound policy" : "inbound listeners")
@@ -641,7 +642,7 @@ public final class Derivation {
       boolean over = recent != null && recent == 0;
       b.finding(
           new Finding(
-              "mtls-plaintext-observed",
+              FindingCodes.MTLS_PLAINTEXT_OBSERVED,
               over ? Severity.INFO : Severity.WARN,
               "The proxy accepted " + plain + " plaintext inbound " + unit + " on app ports since it started ("
                   + percent(plain, all) + " of " + all + ")"
@@ -839,7 +840,7 @@ public final class Derivation {
     if (workload == MtlsMode.PERMISSIVE) {
       b.finding(
           new Finding(
-              "mtls-permissive",
+              FindingCodes.MTLS_PERMISSIVE,
               Severity.WARN,
               mesh.equals("linkerd")
                   ? "Inbound policy accepts unauthenticated (plaintext) clients; once every client is meshed set"
@@ -849,7 +850,7 @@ public final class Derivation {
     } else if (workload == MtlsMode.DISABLE) {
       b.finding(
           new Finding(
-              "mtls-disabled",
+              FindingCodes.MTLS_DISABLED,
               Severity.ERROR,
               "Inbound mTLS is off: only plaintext is accepted; remove the PeerAuthentication that sets DISABLE, or set"
                   + " STRICT."));
@@ -865,7 +866,7 @@ public final class Derivation {
     if (left.isNegative() || left.isZero()) {
       b.finding(
           new Finding(
-              "cert-expired",
+              FindingCodes.CERT_EXPIRED,
               Severity.ERROR,
               "The workload certificate expired at " + notAfter + ": the proxy is not rotating it; check the proxy's logs"
                   + " and the CA (istiod, SPIRE or linkerd-identity)."));
@@ -882,7 +883,7 @@ public final class Derivation {
     if (soon) {
       b.finding(
           new Finding(
-              "cert-expires-soon",
+              FindingCodes.CERT_EXPIRES_SOON,
               Severity.WARN,
               "The workload certificate expires at " + notAfter + " (in " + io.meshprobe.internal.Durations.format(left)
                   + "), later than it should have been rotated; check the CA (istiod, SPIRE or linkerd-identity) and the"
@@ -966,9 +967,6 @@ public final class Derivation {
   /** How many status reads in a row must find the proxy silent before it counts as unreachable. */
   public static final int SILENT_READS = 2;
 
-  /** The finding code of a proxy that stopped answering after it was ready. */
-  public static final String PROXY_UNREACHABLE = "proxy-unreachable";
-
   /**
    * The liveness rule: a proxy that was seen ready and then did not answer {@value #SILENT_READS} status reads in a
    * row (its readiness endpoint and its admin API refused, reset or timed out every request) is unreachable.
@@ -981,7 +979,7 @@ public final class Derivation {
   }
 
   /**
-   * {@code s} with the {@value #PROXY_UNREACHABLE} ERROR finding, saying what was tried and what it means. A
+   * {@code s} with the {@value FindingCodes#PROXY_UNREACHABLE} ERROR finding, saying what was tried and what it means. A
    * {@code quit-unavailable} finding is dropped: its cause is the silent proxy, not the quit annotation.
    *
    * @param tried the URLs that did not answer, e.g. {@code "http://127.0.0.1:15021/healthz/ready (connection refused)"}
@@ -990,7 +988,7 @@ public final class Derivation {
     String container = s.proxy().mesh().equals("linkerd") ? "linkerd-proxy" : "istio-proxy";
     Finding unreachable =
         new Finding(
-            PROXY_UNREACHABLE,
+            FindingCodes.PROXY_UNREACHABLE,
             Severity.ERROR,
             "The proxy stopped answering after it was ready: " + tried + ", and its admin API, refused or timed out on "
                 + silentReads + " reads in a row. The sidecar restarted or died, and outbound calls through it fail until"
@@ -1003,7 +1001,7 @@ public final class Derivation {
     }
     b.finding(unreachable);
     for (Finding f : s.findings()) {
-      if (!f.code().equals("quit-unavailable")) {
+      if (!f.code().equals(FindingCodes.QUIT_UNAVAILABLE)) {
         b.finding(f);
       }
     }

@@ -4,7 +4,7 @@ import io.meshprobe.internal.Results;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
-/** The constructors of this package's result types, for {@link Results}; registered by {@link Detection}. */
+/** The constructors of this package's result types, for {@link Results}; registered by {@link MeshType}. */
 final class ApiAccess implements Results.Api {
   @Override
   public Detection detection(

@@ -12,10 +12,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable. {@link #toString()} is a one-line summary fit for a log.
  */
 public final class Detection {
-  static {
-    Results.register(new ApiAccess());
-  }
-
   /** The kind of evidence a verdict rests on; {@link #source()} says the same for people, with the details. */
   public enum Source {
     /** Configuration: {@code meshprobe.mesh}, or {@code meshprobe.enabled=false}. */

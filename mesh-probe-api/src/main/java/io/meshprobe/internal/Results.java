@@ -22,6 +22,7 @@ import io.meshprobe.status.Tristate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,9 +31,9 @@ import org.jspecify.annotations.Nullable;
  * their tests build them here. Users only receive them, so the API does not promise how they are made.
  *
  * <p>How: each public package has a package-private class that calls the constructors ({@code io.meshprobe.ApiAccess},
- * {@code io.meshprobe.status.StatusAccess}) and registers itself from the static initialiser of {@link Detection} and
- * {@link MeshStatus}; the first use here initialises that class (the JDK's {@code SharedSecrets} pattern, without
- * reflection on members).
+ * {@code io.meshprobe.status.StatusAccess}) and registers itself from the static initialiser of {@link MeshType} and
+ * {@link ProxyHealth}; the first use here reads a static field of that class, which runs its initialiser (the JDK's
+ * {@code SharedSecrets} pattern, without reflection).
  */
 public final class Results {
   /** The constructors of {@code io.meshprobe}'s result types. */
@@ -105,14 +106,14 @@ public final class Results {
 
   private Results() {}
 
-  /** Called once, by {@link Detection}'s static initialiser; later calls are ignored. */
+  /** Called once, by {@link MeshType}'s static initialiser; later calls are ignored. */
   public static void register(Api access) {
     if (api == null) {
       api = access;
     }
   }
 
-  /** Called once, by {@link MeshStatus}'s static initialiser; later calls are ignored. */
+  /** Called once, by {@link ProxyHealth}'s static initialiser; later calls are ignored. */
   public static void register(Status access) {
     if (status == null) {
       status = access;
@@ -122,11 +123,11 @@ public final class Results {
   static Api api() {
     Api a = api;
     if (a == null) {
-      initialize(Detection.class);
+      initialized(MeshType.NONE); // getstatic runs MeshType's initialiser, which registers
       a = api;
     }
     if (a == null) {
-      throw new IllegalStateException("io.meshprobe.Detection did not register its access");
+      throw new IllegalStateException("io.meshprobe.MeshType did not register its access");
     }
     return a;
   }
@@ -134,21 +135,18 @@ public final class Results {
   static Status status() {
     Status s = status;
     if (s == null) {
-      initialize(MeshStatus.class);
+      initialized(ProxyHealth.UNKNOWN); // getstatic runs ProxyHealth's initialiser, which registers
       s = status;
     }
     if (s == null) {
-      throw new IllegalStateException("io.meshprobe.status.MeshStatus did not register its access");
+      throw new IllegalStateException("io.meshprobe.status.ProxyHealth did not register its access");
     }
     return s;
   }
 
-  private static void initialize(Class<?> c) {
-    try {
-      Class.forName(c.getName(), true, c.getClassLoader());
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(e); // c is loaded already
-    }
+  /** Takes the value of a static field, so that its class is initialised (JVMS 5.5). */
+  private static void initialized(Object staticFieldValue) {
+    Objects.requireNonNull(staticFieldValue);
   }
 
   // ---------------------------------------------------------------- io.meshprobe

@@ -1,6 +1,5 @@
 package io.meshprobe.status;
 
-import io.meshprobe.internal.Results;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,10 +28,6 @@ public final class MeshStatus {
   private final @Nullable Instant previousRead;
   private final List<PlaintextPeer> plaintextPeers;
   private final StrictReadiness strictReadiness;
-
-  static {
-    Results.register(new StatusAccess());
-  }
 
   MeshStatus(
       ProxyInfo proxy,

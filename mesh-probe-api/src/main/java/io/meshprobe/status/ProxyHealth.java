@@ -1,5 +1,6 @@
 package io.meshprobe.status;
 
+import io.meshprobe.internal.Results;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,11 @@ public final class ProxyHealth {
   /** Nothing known. */
   public static final ProxyHealth UNKNOWN =
       new ProxyHealth(Tristate.UNKNOWN, null, null, Collections.<String>emptyList(), null, null, Tristate.UNKNOWN);
+
+  static {
+    // This package's constructors for the library's internals: Results reads UNKNOWN, which runs this first.
+    Results.register(new StatusAccess());
+  }
 
   private final Tristate controlPlaneConnected;
   private final @Nullable Instant lastConfigUpdate;

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** The constructors of this package's value types, for {@link Results}; registered by {@link MeshStatus}. */
+/** The constructors of this package's value types, for {@link Results}; registered by {@link ProxyHealth}. */
 final class StatusAccess implements Results.Status {
   @Override
   public MeshStatus meshStatus(

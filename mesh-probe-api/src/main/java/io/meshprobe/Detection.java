@@ -1,5 +1,7 @@
 package io.meshprobe;
 
+import io.meshprobe.internal.DetectionBuilder;
+import io.meshprobe.internal.Results;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -10,37 +12,58 @@ import org.jspecify.annotations.Nullable;
  * <p>Immutable. {@link #toString()} is a one-line summary fit for a log.
  */
 public final class Detection {
+  /** The kind of evidence a verdict rests on; {@link #source()} says the same for people, with the details. */
+  public enum Source {
+    /** Configuration: {@code meshprobe.mesh}, or {@code meshprobe.enabled=false}. */
+    CONFIGURATION,
+    /** The pod's own annotations and labels, read from the Downward API's files ({@code meshprobe.podinfo.dir}). */
+    POD_ANNOTATION,
+    /** A proxy answered on its admin, status or readiness port. */
+    PROXY_ANSWER,
+    /** The pod's listening sockets ({@code /proc/net/tcp}): ztunnel's in-pod listeners. */
+    LISTENING_SOCKETS,
+    /** Nothing answered within the detection window, or outside Kubernetes: a {@link MeshType#NONE} that is not certain. */
+    NO_ANSWER,
+    /** The detection was interrupted: a {@link MeshType#NONE} that is not certain. */
+    INTERRUPTED
+  }
+
   private final MeshType type;
   private final String mesh;
   private final @Nullable String version;
   private final boolean nativeSidecar;
   private final boolean certain;
+  private final Source sourceKind;
   private final String source;
   private final @Nullable String adminUrl;
 
-  private Detection(Builder b) {
-    this.type = b.type;
-    this.mesh = b.mesh != null ? b.mesh : defaultMesh(b.type);
-    this.version = b.version;
-    this.nativeSidecar = b.nativeSidecar;
-    this.certain = b.certain;
-    this.source = b.source;
-    this.adminUrl = b.adminUrl;
+  Detection(
+      MeshType type,
+      Source sourceKind,
+      String source,
+      @Nullable String mesh,
+      @Nullable String version,
+      boolean nativeSidecar,
+      boolean certain,
+      @Nullable String adminUrl) {
+    this.type = Objects.requireNonNull(type, "type");
+    this.sourceKind = Objects.requireNonNull(sourceKind, "sourceKind");
+    this.source = Objects.requireNonNull(source, "source");
+    this.mesh = mesh != null ? mesh : defaultMesh(type);
+    this.version = version == null || version.isEmpty() ? null : version;
+    this.nativeSidecar = nativeSidecar;
+    this.certain = certain;
+    this.adminUrl = adminUrl;
   }
 
-  /** Starts a detection of the given type; for the library's internals, tests and tools. */
-  public static Builder builder(MeshType type, String source) {
-    return new Builder(type, source);
+  /** For the probe's own verdicts when a detection is interrupted. */
+  static DetectionBuilder builder(MeshType type, String source) {
+    return DetectionBuilder.of(type, Source.INTERRUPTED, source);
   }
 
-  /** A copy that can be changed. */
-  public Builder toBuilder() {
-    return new Builder(type, source)
-        .mesh(mesh)
-        .version(version)
-        .nativeSidecar(nativeSidecar)
-        .certain(certain)
-        .adminUrl(adminUrl);
+  /** A copy that can be changed, e.g. to fill in what the proxy told later. */
+  DetectionBuilder toBuilder() {
+    return DetectionBuilder.from(this);
   }
 
   public MeshType type() {
@@ -57,17 +80,7 @@ public final class Detection {
 
   /** The proxy process: {@code envoy}, {@code linkerd2-proxy}, {@code ztunnel} or {@code none}. */
   public String proxy() {
-    switch (type) {
-      case ISTIO_SIDECAR:
-      case ENVOY:
-        return "envoy";
-      case LINKERD:
-        return "linkerd2-proxy";
-      case ISTIO_AMBIENT:
-        return "ztunnel";
-      default:
-        return "none";
-    }
+    return Results.proxyKind(type).id();
   }
 
   /** The mesh or proxy version when the proxy said it (Istio's {@code ISTIO_VERSION}, Linkerd's proxy version), else {@code null}. */
@@ -92,9 +105,18 @@ public final class Detection {
     return certain;
   }
 
-  /** How the verdict was reached, e.g. {@code "pod annotation sidecar.istio.io/status"} or {@code "pilot-agent answered on http://127.0.0.1:15020"}. */
+  /**
+   * How the verdict was reached, for people: e.g. {@code "pod annotation sidecar.istio.io/status"} or
+   * {@code "pilot-agent answered on http://127.0.0.1:15020"}. The wording may change; code should read
+   * {@link #sourceKind()}.
+   */
   public String source() {
     return source;
+  }
+
+  /** The kind of evidence the verdict rests on. */
+  public Source sourceKind() {
+    return sourceKind;
   }
 
   /** Base URL of the proxy's admin API when known. */
@@ -127,13 +149,14 @@ public final class Detection {
         && Objects.equals(version, d.version)
         && nativeSidecar == d.nativeSidecar
         && certain == d.certain
+        && sourceKind == d.sourceKind
         && source.equals(d.source)
         && Objects.equals(adminUrl, d.adminUrl);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, mesh, version, nativeSidecar, certain, source, adminUrl);
+    return Objects.hash(type, mesh, version, nativeSidecar, certain, sourceKind, source, adminUrl);
   }
 
   @Override
@@ -154,50 +177,5 @@ public final class Detection {
     }
     sb.append(" (").append(certain ? "" : "not certain: ").append(source).append(')');
     return sb.toString();
-  }
-
-  /** Builds a {@link Detection}. */
-  public static final class Builder {
-    private final MeshType type;
-    private final String source;
-    private @Nullable String mesh;
-    private @Nullable String version;
-    private boolean nativeSidecar;
-    private boolean certain = true;
-    private @Nullable String adminUrl;
-
-    private Builder(MeshType type, String source) {
-      this.type = Objects.requireNonNull(type, "type");
-      this.source = Objects.requireNonNull(source, "source");
-    }
-
-    public Builder mesh(@Nullable String mesh) {
-      this.mesh = mesh;
-      return this;
-    }
-
-    public Builder version(@Nullable String version) {
-      this.version = version == null || version.isEmpty() ? null : version;
-      return this;
-    }
-
-    public Builder nativeSidecar(boolean nativeSidecar) {
-      this.nativeSidecar = nativeSidecar;
-      return this;
-    }
-
-    public Builder certain(boolean certain) {
-      this.certain = certain;
-      return this;
-    }
-
-    public Builder adminUrl(@Nullable String adminUrl) {
-      this.adminUrl = adminUrl;
-      return this;
-    }
-
-    public Detection build() {
-      return new Detection(this);
-    }
   }
 }

@@ -215,7 +215,7 @@ public final class MeshProbe implements AutoCloseable {
         synchronized (detectLock) {
           fresh = detection == null;
           if (fresh) {
-            nodeKnown = d.type() != MeshType.ISTIO_SIDECAR || d.source().startsWith("pod annotation") || d.version() != null;
+            nodeKnown = d.type() != MeshType.ISTIO_SIDECAR || d.sourceKind() == Detection.Source.POD_ANNOTATION || d.version() != null;
             detection = d;
           } else {
             d = detection;

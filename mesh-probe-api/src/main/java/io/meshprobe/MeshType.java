@@ -1,5 +1,7 @@
 package io.meshprobe;
 
+import io.meshprobe.internal.Results;
+
 /** What kind of mesh data plane serves this pod: the verdict of {@link MeshProbe#detect()}. */
 public enum MeshType {
   /** Istio with an Envoy sidecar managed by pilot-agent (ports 15000, 15020, 15021). */
@@ -12,6 +14,11 @@ public enum MeshType {
   ISTIO_AMBIENT,
   /** No mesh proxy. */
   NONE;
+
+  static {
+    // This package's constructors for the library's internals: Results reads NONE, which runs this first.
+    Results.register(new ApiAccess());
+  }
 
   /** Whether a proxy runs inside this pod, one that can be waited for and asked to quit. */
   public boolean hasSidecar() {

@@ -7,8 +7,7 @@ public final class QuitResult {
   private final QuitOutcome outcome;
   private final String message;
 
-  /** For the library's internals, tests and tools. */
-  public QuitResult(QuitOutcome outcome, String message) {
+  QuitResult(QuitOutcome outcome, String message) {
     this.outcome = Objects.requireNonNull(outcome, "outcome");
     this.message = Objects.requireNonNull(message, "message");
   }

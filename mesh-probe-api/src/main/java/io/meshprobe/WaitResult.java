@@ -12,8 +12,7 @@ public final class WaitResult {
   private final @Nullable String url;
   private final @Nullable String lastAnswer;
 
-  /** For the library's internals, tests and tools. */
-  public WaitResult(
+  WaitResult(
       WaitOutcome outcome, Duration waited, Detection detection, @Nullable String url, @Nullable String lastAnswer) {
     this.outcome = Objects.requireNonNull(outcome, "outcome");
     this.waited = Objects.requireNonNull(waited, "waited");

@@ -187,6 +187,7 @@ class AwaitReadyTest {
     assertThat(result.outcome()).isEqualTo(WaitOutcome.NO_PROXY);
     assertThat(result.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     assertThat(result.detection().source()).contains("meshprobe.detect.window");
+    assertThat(result.detection().sourceKind()).isEqualTo(Detection.Source.NO_ANSWER);
   }
 
   @Test
@@ -219,6 +220,7 @@ class AwaitReadyTest {
     assertThat(d.nativeSidecar()).isTrue();
     assertThat(d.certain()).isTrue();
     assertThat(d.source()).isEqualTo("pod annotation sidecar.istio.io/status");
+    assertThat(d.sourceKind()).isEqualTo(Detection.Source.POD_ANNOTATION);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.meshprobe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshprobe.internal.Results;
 import io.meshprobe.internal.Settings;
 import io.meshprobe.micrometer.MeshProbeMetrics;
 import io.meshprobe.status.MeshStatus;
@@ -73,7 +74,7 @@ class StatusLiveTest {
     try (MeshProbe probe = probe(Map.of("meshprobe.status.refresh", "0s"))) {
       assertThat(probe.status()).isNull();
       MeshStatus s = probe.refreshStatus();
-      assertThat(s.ports()).containsExactly(new PortStatus(80, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.UNKNOWN, null));
+      assertThat(s.ports()).containsExactly(Results.portStatus(80, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.UNKNOWN, null));
       assertThat(s.mtls()).isEqualTo(MtlsMode.PERMISSIVE);
       assertThat(s.identity().name()).isEqualTo("spiffe://howto-k8s-mtls-sds-based.aws/colorgreen");
       assertThat(probe.status()).isSameAs(s);

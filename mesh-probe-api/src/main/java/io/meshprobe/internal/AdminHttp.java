@@ -20,10 +20,13 @@ import org.jspecify.annotations.Nullable;
  * (its Javadoc says why not the JDK's client or OkHttp): nothing another agent instruments, nothing the app's
  * {@code http.*} properties or proxy settings change.
  *
- * <p>Deadlines: {@link #get(String)}, {@link #post} and {@link #request} end within {@code meshprobe.http.timeout}
- * (or the shorter deadline given), connect, head and body together; a streamed {@link #get(String, Duration,
- * BodyReader)} ends within the deadline its caller gives (the status read's budget), or once the proxy has sent
- * nothing for {@code meshprobe.http.timeout}. Small answers are read whole, at
+ * <p>Deadlines: each call has one total deadline, enforced by {@link LoopbackHttp} on every connect and read (not a
+ * connect timeout plus a read timeout per read, which let a call take a multiple of the setting).
+ * {@link #get(String)}, {@link #post} and {@link #request} end within {@code meshprobe.http.timeout}, or the shorter
+ * deadline given, connect, head and body together; a streamed {@link #get(String, Duration, BodyReader)} ends within
+ * the deadline its caller gives (the status read's budget), the reader's work included, or sooner once the proxy has
+ * sent nothing for {@code meshprobe.http.timeout}. The one step outside: the lookup of a host name other than
+ * {@code localhost}, only with {@code meshprobe.admin.allow-remote}. Small answers are read whole, at
  * most {@value #SMALL_BODY_CAP} bytes (or {@code meshprobe.http.max-body} if smaller); streamed bodies at most
  * {@code meshprobe.http.max-body}. Redirects are never followed: a 3xx is an answer like any other.
  */
@@ -79,7 +82,8 @@ public final class AdminHttp implements AutoCloseable {
    * GETs {@code url} and hands the body to {@code reader} as a stream capped at {@code meshprobe.http.max-body}; the
    * whole call (connect, head, body, and the reader's work on it) ends by {@code deadline}, and sooner when the proxy
    * sends nothing for {@code meshprobe.http.timeout} (so one silent endpoint does not take a status read's whole budget). A non-2xx answer is an
-   * {@link io.meshprobe.internal.http.HttpStatusException} whose message says {@code "GET <url> answered HTTP <code>"}.
+   * {@link HttpStatusException}: its {@link HttpStatusException#code()} is the status (the message, {@code "GET <url>
+   * answered HTTP <code>"}, is for people).
    */
   public <T> T get(String url, Duration deadline, BodyReader<T> reader) throws IOException {
     long ms = Math.max(1, deadline.toMillis());

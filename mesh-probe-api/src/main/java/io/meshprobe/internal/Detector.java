@@ -48,7 +48,7 @@ public final class Detector {
   /** Detects, waiting at most until {@code deadlineNanos} (a {@link System#nanoTime()} value) for a proxy to answer. */
   public Detection detect(long deadlineNanos) throws InterruptedException {
     if (!config.enabled) {
-      return Detection.builder(MeshType.NONE, "disabled by meshprobe.enabled=false").build();
+      return Results.detection(MeshType.NONE, Detection.Source.CONFIGURATION, "disabled by meshprobe.enabled=false").build();
     }
     if (config.mesh != null) {
       return configured(config.mesh);
@@ -73,7 +73,7 @@ public final class Detector {
             config.inKubernetes
                 ? "no proxy answered within " + Durations.format(config.detectWindow) + " (meshprobe.detect.window)"
                 : "not in Kubernetes and no proxy answered";
-        return Detection.builder(MeshType.NONE, why).certain(false).build();
+        return Results.detection(MeshType.NONE, Detection.Source.NO_ANSWER, why).certain(false).build();
       }
       TimeUnit.NANOSECONDS.sleep(Math.min(ROUND_NANOS, windowEnd - now));
     }
@@ -83,13 +83,13 @@ public final class Detector {
     String source = "configured: meshprobe.mesh";
     switch (mesh) {
       case ISTIO_SIDECAR:
-        return Detection.builder(mesh, source).adminUrl(config.istioAdminUrl).build();
+        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.istioAdminUrl).build();
       case LINKERD:
-        return Detection.builder(mesh, source).adminUrl(config.linkerdAdminUrl).build();
+        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.linkerdAdminUrl).build();
       case ENVOY:
-        return Detection.builder(mesh, source).adminUrl(config.envoyAdminUrl).build();
+        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.envoyAdminUrl).build();
       default:
-        return Detection.builder(mesh, source).build();
+        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).build();
     }
   }
 
@@ -97,7 +97,7 @@ public final class Detector {
     Map<String, String> ann = pod.annotations();
     String istioStatus = ann.get("sidecar.istio.io/status");
     if (istioStatus != null) {
-      return Detection.builder(MeshType.ISTIO_SIDECAR, "pod annotation sidecar.istio.io/status")
+      return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.POD_ANNOTATION, "pod annotation sidecar.istio.io/status")
           .nativeSidecar(NodeInfo.isNativeSidecarStatus(istioStatus))
           .adminUrl(config.istioAdminUrl)
           .build();
@@ -108,7 +108,7 @@ public final class Detector {
           "true".equals(ann.get("config.linkerd.io/proxy-enable-native-sidecar"))
               || "true".equals(ann.get("config.beta.linkerd.io/proxy-enable-native-sidecar"))
               || "true".equals(ann.get("config.alpha.linkerd.io/proxy-enable-native-sidecar"));
-      return Detection.builder(MeshType.LINKERD, "pod annotation linkerd.io/proxy-version")
+      return Results.detection(MeshType.LINKERD, Detection.Source.POD_ANNOTATION, "pod annotation linkerd.io/proxy-version")
           .version(linkerdVersion)
           .nativeSidecar(nativeSidecar)
           .adminUrl(config.linkerdAdminUrl)
@@ -116,16 +116,16 @@ public final class Detector {
     }
     if ("enabled".equals(ann.get("ambient.istio.io/redirection"))
         || "ambient".equals(pod.labels().get("istio.io/dataplane-mode"))) {
-      return Detection.builder(MeshType.ISTIO_AMBIENT, "pod annotation ambient.istio.io/redirection").build();
+      return Results.detection(MeshType.ISTIO_AMBIENT, Detection.Source.POD_ANNOTATION, "pod annotation ambient.istio.io/redirection").build();
     }
     if ("injected".equals(ann.get("consul.hashicorp.com/connect-inject-status"))) {
-      return Detection.builder(MeshType.ENVOY, "pod annotation consul.hashicorp.com/connect-inject-status")
+      return Results.detection(MeshType.ENVOY, Detection.Source.POD_ANNOTATION, "pod annotation consul.hashicorp.com/connect-inject-status")
           .mesh("consul")
           .adminUrl(config.envoyAdminUrl != null ? config.envoyAdminUrl : "http://127.0.0.1:19000")
           .build();
     }
     if ("true".equals(ann.get("kuma.io/sidecar-injected"))) {
-      return Detection.builder(MeshType.ENVOY, "pod annotation kuma.io/sidecar-injected")
+      return Results.detection(MeshType.ENVOY, Detection.Source.POD_ANNOTATION, "pod annotation kuma.io/sidecar-injected")
           .mesh("kuma")
           .adminUrl(config.envoyAdminUrl != null ? config.envoyAdminUrl : "http://127.0.0.1:9901")
           .build();
@@ -134,21 +134,21 @@ public final class Detector {
     // ztunnel's in-pod listeners are the quicker witness.
     Set<Integer> ports = proc.listeningPorts();
     if (ports != null && isAmbient(ports)) {
-      return Detection.builder(MeshType.ISTIO_AMBIENT, "ztunnel listeners 15001/15006/15008 in /proc/net/tcp").build();
+      return Results.detection(MeshType.ISTIO_AMBIENT, Detection.Source.LISTENING_SOCKETS, "ztunnel listeners 15001/15006/15008 in /proc/net/tcp").build();
     }
-    return Detection.builder(MeshType.NONE, "pod annotations (" + config.podInfoDir + ") show no mesh injection").build();
+    return Results.detection(MeshType.NONE, Detection.Source.POD_ANNOTATION, "pod annotations (" + config.podInfoDir + ") show no mesh injection").build();
   }
 
   /** One round of asking the local ports; {@code null} when nothing answered yet. */
   public @Nullable Detection probeOnce() {
     Set<Integer> ports = proc.listeningPorts();
     if (answers(config.istioStatusUrl + "/healthz/ready", ports)) {
-      return Detection.builder(MeshType.ISTIO_SIDECAR, "pilot-agent answered on " + config.istioStatusUrl)
+      return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.PROXY_ANSWER, "pilot-agent answered on " + config.istioStatusUrl)
           .adminUrl(config.istioAdminUrl)
           .build();
     }
     if (answers(config.istioReadinessUrl + "/healthz/ready", ports)) {
-      return Detection.builder(MeshType.ISTIO_SIDECAR, "Envoy readiness answered on " + config.istioReadinessUrl)
+      return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.PROXY_ANSWER, "Envoy readiness answered on " + config.istioReadinessUrl)
           .adminUrl(config.istioAdminUrl)
           .build();
     }
@@ -156,7 +156,7 @@ public final class Detector {
       try {
         AdminHttp.Answer live = http.get(config.linkerdAdminUrl + "/live");
         if (live.body().startsWith("live")) {
-          return Detection.builder(MeshType.LINKERD, "linkerd-proxy answered on " + config.linkerdAdminUrl)
+          return Results.detection(MeshType.LINKERD, Detection.Source.PROXY_ANSWER, "linkerd-proxy answered on " + config.linkerdAdminUrl)
               .adminUrl(config.linkerdAdminUrl)
               .build();
         }
@@ -171,7 +171,7 @@ public final class Detector {
       }
     }
     if (ports != null && isAmbient(ports)) {
-      return Detection.builder(MeshType.ISTIO_AMBIENT, "ztunnel listeners 15001/15006/15008 in /proc/net/tcp").build();
+      return Results.detection(MeshType.ISTIO_AMBIENT, Detection.Source.LISTENING_SOCKETS, "ztunnel listeners 15001/15006/15008 in /proc/net/tcp").build();
     }
     return null;
   }
@@ -206,7 +206,7 @@ public final class Detector {
       return null;
     }
     if (node.isIstioSidecar()) {
-      return Detection.builder(MeshType.ISTIO_SIDECAR, "Envoy /server_info on " + admin + " shows an Istio sidecar node")
+      return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.PROXY_ANSWER, "Envoy /server_info on " + admin + " shows an Istio sidecar node")
           .version(node.istioVersion())
           .nativeSidecar(node.istioNativeSidecar())
           .adminUrl(admin)
@@ -214,13 +214,13 @@ public final class Detector {
     }
     if (node.id() != null && node.id().startsWith("router~")) {
       // An Istio gateway, not a sidecar of this app: treat it as a plain Envoy.
-      return Detection.builder(MeshType.ENVOY, "Envoy /server_info on " + admin + " (Istio gateway node)")
+      return Results.detection(MeshType.ENVOY, Detection.Source.PROXY_ANSWER, "Envoy /server_info on " + admin + " (Istio gateway node)")
           .mesh("istio")
           .version(node.istioVersion())
           .adminUrl(admin)
           .build();
     }
-    return Detection.builder(MeshType.ENVOY, "Envoy /server_info answered on " + admin)
+    return Results.detection(MeshType.ENVOY, Detection.Source.PROXY_ANSWER, "Envoy /server_info answered on " + admin)
         .mesh(envoyMesh(admin, node))
         .version(node.serverVersion())
         .adminUrl(admin)

@@ -52,14 +52,14 @@ public final class Quitter {
   private QuitResult quitMesh(Detection detection, long deadlineNanos) {
     switch (detection.type()) {
       case NONE:
-        return new QuitResult(QuitOutcome.SKIPPED, "no mesh proxy, nothing to quit");
+        return Results.quitResult(QuitOutcome.SKIPPED, "no mesh proxy, nothing to quit");
       case ISTIO_AMBIENT:
-        return new QuitResult(QuitOutcome.SKIPPED, "istio ambient mode: ztunnel runs on the node, nothing to quit");
+        return Results.quitResult(QuitOutcome.SKIPPED, "istio ambient mode: ztunnel runs on the node, nothing to quit");
       default:
         break;
     }
     if (detection.nativeSidecar()) {
-      return new QuitResult(
+      return Results.quitResult(
           QuitOutcome.SKIPPED,
           detection.mesh() + " proxy is a native sidecar: the kubelet stops it after the app, and a quit would make it restart the proxy");
     }
@@ -71,17 +71,17 @@ public final class Quitter {
         }
         QuitResult envoy = post(config.istioAdminUrl + "/quitquitquit", deadlineNanos, "Envoy admin");
         return envoy.outcome() == QuitOutcome.SUCCESS
-            ? new QuitResult(QuitOutcome.SUCCESS, envoy.message() + " (after " + agent.message() + ")")
-            : new QuitResult(QuitOutcome.FAILED, agent.message() + "; " + envoy.message());
+            ? Results.quitResult(QuitOutcome.SUCCESS, envoy.message() + " (after " + agent.message() + ")")
+            : Results.quitResult(QuitOutcome.FAILED, agent.message() + "; " + envoy.message());
       case LINKERD:
         return linkerd(deadlineNanos);
       case ENVOY:
         if (detection.adminUrl() == null) {
-          return new QuitResult(QuitOutcome.FAILED, "no Envoy admin URL known; set meshprobe.envoy.admin-url");
+          return Results.quitResult(QuitOutcome.FAILED, "no Envoy admin URL known; set meshprobe.envoy.admin-url");
         }
         return post(detection.adminUrl() + "/quitquitquit", deadlineNanos, detection.mesh() + " Envoy admin");
       default:
-        return new QuitResult(QuitOutcome.SKIPPED, "nothing to quit");
+        return Results.quitResult(QuitOutcome.SKIPPED, "nothing to quit");
     }
   }
 
@@ -90,33 +90,33 @@ public final class Quitter {
     try {
       AdminHttp.Answer answer = http.post(url, remaining(deadlineNanos));
       if (answer.ok()) {
-        return new QuitResult(QuitOutcome.SUCCESS, "linkerd-proxy accepted POST " + url);
+        return Results.quitResult(QuitOutcome.SUCCESS, "linkerd-proxy accepted POST " + url);
       }
       if (answer.code() == 404 && answer.body().contains("not enabled")) {
-        return new QuitResult(
+        return Results.quitResult(
             QuitOutcome.ENDPOINT_DISABLED,
             "linkerd-proxy's shutdown endpoint is disabled, so the proxy keeps running and a Job will not complete: "
                 + LINKERD_HINT);
       }
-      return new QuitResult(QuitOutcome.FAILED, "linkerd-proxy answered POST " + url + " with " + answer.describe());
+      return Results.quitResult(QuitOutcome.FAILED, "linkerd-proxy answered POST " + url + " with " + answer.describe());
     } catch (IOException e) {
-      return new QuitResult(QuitOutcome.FAILED, "POST " + url + " failed: " + AdminHttp.describe(e));
+      return Results.quitResult(QuitOutcome.FAILED, "POST " + url + " failed: " + AdminHttp.describe(e));
     }
   }
 
   private QuitResult post(String url, long deadlineNanos, String who) {
     Duration left = remaining(deadlineNanos);
     if (left.isZero()) {
-      return new QuitResult(QuitOutcome.FAILED, "no time left to POST " + url + " (meshprobe.quit.timeout)");
+      return Results.quitResult(QuitOutcome.FAILED, "no time left to POST " + url + " (meshprobe.quit.timeout)");
     }
     try {
       AdminHttp.Answer answer = http.post(url, left);
       if (answer.ok()) {
-        return new QuitResult(QuitOutcome.SUCCESS, who + " accepted POST " + url);
+        return Results.quitResult(QuitOutcome.SUCCESS, who + " accepted POST " + url);
       }
-      return new QuitResult(QuitOutcome.FAILED, who + " answered POST " + url + " with " + answer.describe());
+      return Results.quitResult(QuitOutcome.FAILED, who + " answered POST " + url + " with " + answer.describe());
     } catch (IOException e) {
-      return new QuitResult(QuitOutcome.FAILED, "POST " + url + " failed: " + AdminHttp.describe(e));
+      return Results.quitResult(QuitOutcome.FAILED, "POST " + url + " failed: " + AdminHttp.describe(e));
     }
   }
 
@@ -136,7 +136,7 @@ public final class Quitter {
       }
       message.append(r.message());
     }
-    return new QuitResult(outcome, message.toString());
+    return Results.quitResult(outcome, message.toString());
   }
 
   private static QuitOutcome worse(QuitOutcome a, QuitOutcome b) {

@@ -31,17 +31,24 @@ public final class ReadinessCheck {
      * listening answered, which is what the status refresh's liveness rule counts.
      */
     public final boolean answered;
+    /** The HTTP status the proxy answered with, or 0 when it sent no HTTP answer (or the check was not HTTP's). */
+    public final int code;
 
-    Result(boolean ready, boolean refused, String url, String answer) {
-      this(ready, refused, url, answer, true);
+    Result(boolean ready, boolean refused, String url, String answer, int code) {
+      this(ready, refused, url, answer, true, code);
     }
 
     Result(boolean ready, boolean refused, String url, String answer, boolean answered) {
+      this(ready, refused, url, answer, answered, 0);
+    }
+
+    private Result(boolean ready, boolean refused, String url, String answer, boolean answered, int code) {
       this.ready = ready;
       this.refused = refused;
       this.url = url;
       this.answer = answer;
       this.answered = answered;
+      this.code = code;
     }
   }
 
@@ -123,14 +130,14 @@ public final class ReadinessCheck {
       envoyReady = readyUrl;
     }
     Result ready = get(readyUrl);
-    if (!ready.answer.startsWith("HTTP 404")) {
+    if (ready.code != 404) {
       return ready;
     }
     String url = admin + "/server_info";
     try {
       AdminHttp.Answer answer = http.get(url);
       NodeInfo node = NodeInfo.read(new ByteArrayInputStream(answer.body().getBytes(StandardCharsets.UTF_8)));
-      return new Result("LIVE".equals(node.state()), false, url, "state " + node.state());
+      return new Result("LIVE".equals(node.state()), false, url, "state " + node.state(), answer.code());
     } catch (IOException e) {
       return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e), false);
     }
@@ -139,7 +146,7 @@ public final class ReadinessCheck {
   private Result get(String url) {
     try {
       AdminHttp.Answer answer = http.get(url);
-      return new Result(answer.code() == 200, false, url, answer.describe());
+      return new Result(answer.code() == 200, false, url, answer.describe(), answer.code());
     } catch (IOException e) {
       return new Result(false, e instanceof java.net.ConnectException, url, AdminHttp.describe(e), false);
     }

@@ -4,14 +4,14 @@ import java.util.Objects;
 
 /**
  * Something worth knowing about the pod's mesh set-up, with what to do about it. The {@link #code()} is stable
- * (documented in {@code docs/diagnosis.md}); the message may be reworded.
+ * (documented in {@code docs/diagnosis.md}, one constant each in {@link FindingCodes}); the message may be reworded.
  */
 public final class Finding {
   private final String code;
   private final Severity severity;
   private final String message;
 
-  public Finding(String code, Severity severity, String message) {
+  Finding(String code, Severity severity, String message) {
     this.code = Objects.requireNonNull(code, "code");
     this.severity = Objects.requireNonNull(severity, "severity");
     this.message = Objects.requireNonNull(message, "message");

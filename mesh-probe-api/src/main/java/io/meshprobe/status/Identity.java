@@ -14,7 +14,7 @@ public final class Identity {
   private final @Nullable Instant notAfter;
   private final String source;
 
-  public Identity(@Nullable String name, @Nullable Instant notBefore, @Nullable Instant notAfter, String source) {
+  Identity(@Nullable String name, @Nullable Instant notBefore, @Nullable Instant notAfter, String source) {
     this.name = name;
     this.notBefore = notBefore;
     this.notAfter = notAfter;

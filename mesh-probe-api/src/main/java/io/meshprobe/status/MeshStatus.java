@@ -29,27 +29,37 @@ public final class MeshStatus {
   private final List<PlaintextPeer> plaintextPeers;
   private final StrictReadiness strictReadiness;
 
-  private MeshStatus(Builder b) {
-    this.proxy = b.proxy;
-    this.identity = b.identity;
-    this.mtls = b.mtls;
-    this.ports = Collections.unmodifiableList(new ArrayList<>(b.ports));
-    this.observedMtlsShare = b.observedMtlsShare;
-    this.findings = Collections.unmodifiableList(new ArrayList<>(b.findings));
-    this.notes = Collections.unmodifiableList(new ArrayList<>(b.notes));
-    this.takenAt = b.takenAt;
-    this.health = b.health;
-    this.configuredMtls = b.configuredMtls;
-    this.plaintextCount = b.plaintextCount;
-    this.plaintextRecent = b.plaintextRecent;
-    this.previousRead = b.previousRead;
-    this.plaintextPeers = Collections.unmodifiableList(new ArrayList<>(b.plaintextPeers));
-    this.strictReadiness = b.strictReadiness;
-  }
-
-  /** For the library's internals and tools. */
-  public static Builder builder(ProxyInfo proxy, Instant takenAt) {
-    return new Builder(proxy, takenAt);
+  MeshStatus(
+      ProxyInfo proxy,
+      Instant takenAt,
+      @Nullable Identity identity,
+      MtlsMode mtls,
+      List<PortStatus> ports,
+      @Nullable Double observedMtlsShare,
+      List<Finding> findings,
+      List<String> notes,
+      ProxyHealth health,
+      MtlsMode configuredMtls,
+      @Nullable Long plaintextCount,
+      @Nullable Long plaintextRecent,
+      @Nullable Instant previousRead,
+      List<PlaintextPeer> plaintextPeers,
+      StrictReadiness strictReadiness) {
+    this.proxy = Objects.requireNonNull(proxy, "proxy");
+    this.takenAt = Objects.requireNonNull(takenAt, "takenAt");
+    this.identity = identity;
+    this.mtls = Objects.requireNonNull(mtls, "mtls");
+    this.ports = Collections.unmodifiableList(new ArrayList<>(ports));
+    this.observedMtlsShare = observedMtlsShare;
+    this.findings = Collections.unmodifiableList(new ArrayList<>(findings));
+    this.notes = Collections.unmodifiableList(new ArrayList<>(notes));
+    this.health = Objects.requireNonNull(health, "health");
+    this.configuredMtls = Objects.requireNonNull(configuredMtls, "configuredMtls");
+    this.plaintextCount = plaintextCount;
+    this.plaintextRecent = plaintextRecent;
+    this.previousRead = previousRead;
+    this.plaintextPeers = Collections.unmodifiableList(new ArrayList<>(plaintextPeers));
+    this.strictReadiness = Objects.requireNonNull(strictReadiness, "strictReadiness");
   }
 
   public ProxyInfo proxy() {
@@ -156,95 +166,5 @@ public final class MeshStatus {
   @Override
   public String toString() {
     return "MeshStatus{" + proxy + ", identity=" + identity + ", mtls=" + mtls + ", ports=" + ports + ", health=" + health + ", findings=" + findings + "}";
-  }
-
-  /** Builds a {@link MeshStatus}. */
-  public static final class Builder {
-    private final ProxyInfo proxy;
-    private final Instant takenAt;
-    private @Nullable Identity identity;
-    private MtlsMode mtls = MtlsMode.UNKNOWN;
-    private final List<PortStatus> ports = new ArrayList<>();
-    private @Nullable Double observedMtlsShare;
-    private final List<Finding> findings = new ArrayList<>();
-    private final List<String> notes = new ArrayList<>();
-    private ProxyHealth health = ProxyHealth.UNKNOWN;
-    private MtlsMode configuredMtls = MtlsMode.UNKNOWN;
-    private @Nullable Long plaintextCount;
-    private @Nullable Long plaintextRecent;
-    private @Nullable Instant previousRead;
-    private final List<PlaintextPeer> plaintextPeers = new ArrayList<>();
-    private StrictReadiness strictReadiness = StrictReadiness.UNKNOWN;
-
-    Builder(ProxyInfo proxy, Instant takenAt) {
-      this.proxy = Objects.requireNonNull(proxy, "proxy");
-      this.takenAt = Objects.requireNonNull(takenAt, "takenAt");
-    }
-
-    public Builder identity(@Nullable Identity identity) {
-      this.identity = identity;
-      return this;
-    }
-
-    public Builder mtls(MtlsMode mtls) {
-      this.mtls = Objects.requireNonNull(mtls, "mtls");
-      return this;
-    }
-
-    public Builder port(PortStatus port) {
-      ports.add(Objects.requireNonNull(port, "port"));
-      return this;
-    }
-
-    public Builder observedMtlsShare(@Nullable Double share) {
-      this.observedMtlsShare = share;
-      return this;
-    }
-
-    public Builder finding(Finding finding) {
-      findings.add(Objects.requireNonNull(finding, "finding"));
-      return this;
-    }
-
-    public Builder note(String note) {
-      notes.add(Objects.requireNonNull(note, "note"));
-      return this;
-    }
-
-    public Builder health(ProxyHealth health) {
-      this.health = Objects.requireNonNull(health, "health");
-      return this;
-    }
-
-    public Builder configuredMtls(MtlsMode mode) {
-      this.configuredMtls = Objects.requireNonNull(mode, "mode");
-      return this;
-    }
-
-    /**
-     * @param count plaintext since the proxy started, or {@code null}
-     * @param recent of those, since {@code previousRead}, or {@code null}
-     * @param previousRead when the previous read was taken, or {@code null}
-     */
-    public Builder plaintext(@Nullable Long count, @Nullable Long recent, @Nullable Instant previousRead) {
-      this.plaintextCount = count;
-      this.plaintextRecent = recent;
-      this.previousRead = previousRead;
-      return this;
-    }
-
-    public Builder plaintextPeer(PlaintextPeer peer) {
-      plaintextPeers.add(Objects.requireNonNull(peer, "peer"));
-      return this;
-    }
-
-    public Builder strictReadiness(StrictReadiness readiness) {
-      this.strictReadiness = Objects.requireNonNull(readiness, "readiness");
-      return this;
-    }
-
-    public MeshStatus build() {
-      return new MeshStatus(this);
-    }
   }
 }

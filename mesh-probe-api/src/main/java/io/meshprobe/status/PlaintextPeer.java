@@ -26,7 +26,7 @@ public final class PlaintextPeer {
    * @param count plaintext connections or requests from it since the proxy started
    * @param recent of those, the ones since the previous status read, or {@code null} when there was none to compare with
    */
-  public PlaintextPeer(
+  PlaintextPeer(
       @Nullable Integer port,
       @Nullable String workload,
       @Nullable String namespace,

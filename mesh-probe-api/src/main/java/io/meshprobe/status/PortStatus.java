@@ -11,7 +11,7 @@ public final class PortStatus {
   private final Tristate intercepted;
   private final @Nullable Double observedMtlsShare;
 
-  public PortStatus(int port, PortProtocol protocol, MtlsMode mtls, Tristate intercepted, @Nullable Double observedMtlsShare) {
+  PortStatus(int port, PortProtocol protocol, MtlsMode mtls, Tristate intercepted, @Nullable Double observedMtlsShare) {
     this.port = port;
     this.protocol = Objects.requireNonNull(protocol, "protocol");
     this.mtls = Objects.requireNonNull(mtls, "mtls");

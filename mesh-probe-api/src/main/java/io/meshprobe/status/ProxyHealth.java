@@ -1,5 +1,6 @@
 package io.meshprobe.status;
 
+import io.meshprobe.internal.Results;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +15,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProxyHealth {
   /** Nothing known. */
-  public static final ProxyHealth UNKNOWN = builder().build();
+  public static final ProxyHealth UNKNOWN =
+      new ProxyHealth(Tristate.UNKNOWN, null, null, Collections.<String>emptyList(), null, null, Tristate.UNKNOWN);
+
+  static {
+    // This package's constructors for the library's internals: Results reads UNKNOWN, which runs this first.
+    Results.register(new StatusAccess());
+  }
 
   private final Tristate controlPlaneConnected;
   private final @Nullable Instant lastConfigUpdate;
@@ -24,19 +31,21 @@ public final class ProxyHealth {
   private final @Nullable Double cpuSeconds;
   private final Tristate quitAvailable;
 
-  private ProxyHealth(Builder b) {
-    this.controlPlaneConnected = b.controlPlaneConnected;
-    this.lastConfigUpdate = b.lastConfigUpdate;
-    this.configRejected = b.configRejected;
-    this.rejectedConfigs = Collections.unmodifiableList(new ArrayList<>(b.rejectedConfigs));
-    this.memoryBytes = b.memoryBytes;
-    this.cpuSeconds = b.cpuSeconds;
-    this.quitAvailable = b.quitAvailable;
-  }
-
-  /** For the library's internals and tools. */
-  public static Builder builder() {
-    return new Builder();
+  ProxyHealth(
+      Tristate controlPlaneConnected,
+      @Nullable Instant lastConfigUpdate,
+      @Nullable Long configRejected,
+      List<String> rejectedConfigs,
+      @Nullable Long memoryBytes,
+      @Nullable Double cpuSeconds,
+      Tristate quitAvailable) {
+    this.controlPlaneConnected = Objects.requireNonNull(controlPlaneConnected, "controlPlaneConnected");
+    this.lastConfigUpdate = lastConfigUpdate;
+    this.configRejected = configRejected;
+    this.rejectedConfigs = Collections.unmodifiableList(new ArrayList<>(rejectedConfigs));
+    this.memoryBytes = memoryBytes;
+    this.cpuSeconds = cpuSeconds;
+    this.quitAvailable = Objects.requireNonNull(quitAvailable, "quitAvailable");
   }
 
   /** Whether the proxy is connected to its control plane (Envoy {@code control_plane.connected_state}). */
@@ -101,57 +110,5 @@ public final class ProxyHealth {
   public String toString() {
     return "ProxyHealth{controlPlane=" + controlPlaneConnected + ", lastConfigUpdate=" + lastConfigUpdate + ", rejected="
         + configRejected + " " + rejectedConfigs + ", memory=" + memoryBytes + ", cpu=" + cpuSeconds + ", quit=" + quitAvailable + "}";
-  }
-
-  /** Builds a {@link ProxyHealth}. */
-  public static final class Builder {
-    private Tristate controlPlaneConnected = Tristate.UNKNOWN;
-    private @Nullable Instant lastConfigUpdate;
-    private @Nullable Long configRejected;
-    private final List<String> rejectedConfigs = new ArrayList<>();
-    private @Nullable Long memoryBytes;
-    private @Nullable Double cpuSeconds;
-    private Tristate quitAvailable = Tristate.UNKNOWN;
-
-    Builder() {}
-
-    public Builder controlPlaneConnected(Tristate connected) {
-      this.controlPlaneConnected = Objects.requireNonNull(connected, "connected");
-      return this;
-    }
-
-    public Builder lastConfigUpdate(@Nullable Instant at) {
-      this.lastConfigUpdate = at;
-      return this;
-    }
-
-    public Builder configRejected(@Nullable Long count) {
-      this.configRejected = count;
-      return this;
-    }
-
-    public Builder rejectedConfig(String line) {
-      rejectedConfigs.add(Objects.requireNonNull(line, "line"));
-      return this;
-    }
-
-    public Builder memoryBytes(@Nullable Long bytes) {
-      this.memoryBytes = bytes;
-      return this;
-    }
-
-    public Builder cpuSeconds(@Nullable Double seconds) {
-      this.cpuSeconds = seconds;
-      return this;
-    }
-
-    public Builder quitAvailable(Tristate available) {
-      this.quitAvailable = Objects.requireNonNull(available, "available");
-      return this;
-    }
-
-    public ProxyHealth build() {
-      return new ProxyHealth(this);
-    }
   }
 }

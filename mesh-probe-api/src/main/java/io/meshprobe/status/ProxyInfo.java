@@ -5,12 +5,12 @@ import org.jspecify.annotations.Nullable;
 
 /** Which proxy serves the pod. */
 public final class ProxyInfo {
-  private final String kind;
+  private final ProxyKind kind;
   private final String mesh;
   private final @Nullable String version;
   private final Tristate nativeSidecar;
 
-  public ProxyInfo(String kind, String mesh, @Nullable String version, Tristate nativeSidecar) {
+  ProxyInfo(ProxyKind kind, String mesh, @Nullable String version, Tristate nativeSidecar) {
     this.kind = Objects.requireNonNull(kind, "kind");
     this.mesh = Objects.requireNonNull(mesh, "mesh");
     this.version = version;
@@ -18,10 +18,11 @@ public final class ProxyInfo {
   }
 
   /**
-   * The proxy process: {@code envoy} (a sidecar), {@code linkerd2-proxy}, {@code ztunnel}, {@code none}; or, for a
-   * payload that is not a sidecar's, {@code gateway} or {@code waypoint}.
+   * The proxy process: {@link ProxyKind#ENVOY} (a sidecar), {@link ProxyKind#LINKERD2_PROXY}, {@link ProxyKind#ZTUNNEL},
+   * {@link ProxyKind#NONE}; or, for a payload that is not a sidecar's, {@link ProxyKind#GATEWAY} or
+   * {@link ProxyKind#WAYPOINT}. Its {@link ProxyKind#id()} is the status document's {@code proxy.kind}.
    */
-  public String kind() {
+  public ProxyKind kind() {
     return kind;
   }
 
@@ -46,7 +47,7 @@ public final class ProxyInfo {
       return false;
     }
     ProxyInfo p = (ProxyInfo) o;
-    return kind.equals(p.kind) && mesh.equals(p.mesh) && Objects.equals(version, p.version) && nativeSidecar == p.nativeSidecar;
+    return kind == p.kind && mesh.equals(p.mesh) && Objects.equals(version, p.version) && nativeSidecar == p.nativeSidecar;
   }
 
   @Override

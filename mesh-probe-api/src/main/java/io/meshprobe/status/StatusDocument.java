@@ -48,7 +48,7 @@ public final class StatusDocument {
     Map<String, @Nullable Object> doc = new LinkedHashMap<>();
     doc.put("schema", SCHEMA);
     Map<String, @Nullable Object> proxy = new LinkedHashMap<>();
-    proxy.put("kind", s.proxy().kind());
+    proxy.put("kind", s.proxy().kind().id());
     proxy.put("mesh", s.proxy().mesh());
     proxy.put("version", s.proxy().version());
     proxy.put("nativeSidecar", tristate(s.proxy().nativeSidecar()));

@@ -21,7 +21,7 @@ public final class StrictReadiness {
    * @param ready {@link Tristate#YES} ready, {@link Tristate#NO} not ready, {@link Tristate#UNKNOWN} cannot tell
    * @param reasons why, one line each
    */
-  public StrictReadiness(Tristate ready, List<String> reasons) {
+  StrictReadiness(Tristate ready, List<String> reasons) {
     this.ready = Objects.requireNonNull(ready, "ready");
     this.reasons = Collections.unmodifiableList(new ArrayList<>(Objects.requireNonNull(reasons, "reasons")));
   }

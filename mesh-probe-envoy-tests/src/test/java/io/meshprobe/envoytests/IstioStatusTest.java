@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshprobe.MeshProbe;
 import io.meshprobe.WaitOutcome;
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Tristate;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,15 +59,15 @@ class IstioStatusTest {
   void portsStrictPermissiveAndRawTcpAsIstioBuildsThem() {
     MeshStatus s = probe.refreshStatus();
     assertThat(s.proxy().mesh()).isEqualTo("istio");
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.proxy().version()).isEqualTo(RealSidecar.ISTIO_VERSION);
     assertThat(s.proxy().nativeSidecar()).isEqualTo(Tristate.NO);
     assertThat(s.ports())
         .as(s.notes().toString())
         .containsExactly(
-            new PortStatus(9080, PortProtocol.HTTP, MtlsMode.STRICT, Tristate.YES, null),
-            new PortStatus(9081, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.YES, null),
-            new PortStatus(9090, PortProtocol.TCP, MtlsMode.PERMISSIVE, Tristate.YES, null));
+            Results.portStatus(9080, PortProtocol.HTTP, MtlsMode.STRICT, Tristate.YES, null),
+            Results.portStatus(9081, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.YES, null),
+            Results.portStatus(9090, PortProtocol.TCP, MtlsMode.PERMISSIVE, Tristate.YES, null));
     // Two of three ports accept plaintext: the workload reads PERMISSIVE, with the finding.
     assertThat(s.mtls()).isEqualTo(MtlsMode.PERMISSIVE);
     assertThat(codes(s)).contains("mtls-permissive", "port-raw-tcp").doesNotContain("cert-expired", "cert-expires-soon", "config-rejected");

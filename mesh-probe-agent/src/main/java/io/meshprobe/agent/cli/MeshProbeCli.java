@@ -17,6 +17,7 @@ import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.PlaintextPeer;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.StatusDocument;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
@@ -370,7 +371,7 @@ public final class MeshProbeCli {
               + (p.port() == null ? "" : " -> port " + p.port())
               + ": " + p.count() + " plaintext" + (p.recent() == null ? "" : ", " + p.recent() + " recent"));
     }
-    if (!s.proxy().kind().equals("none")) {
+    if (s.proxy().kind() != ProxyKind.NONE) {
       line("strict", "ready for STRICT: " + s.strictReadiness().summary());
     }
   }

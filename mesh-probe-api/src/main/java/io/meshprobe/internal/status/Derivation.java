@@ -3,7 +3,9 @@ package io.meshprobe.internal.status;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshType;
 import io.meshprobe.internal.NodeInfo;
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
+import io.meshprobe.status.FindingCodes;
 import io.meshprobe.status.Identity;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
@@ -12,6 +14,7 @@ import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
 import io.meshprobe.status.ProxyHealth;
 import io.meshprobe.status.ProxyInfo;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Severity;
 import io.meshprobe.status.StrictReadiness;
 import io.meshprobe.status.Tristate;
@@ -82,34 +85,34 @@ public final class Derivation {
   /** @param memoryBudget bytes of proxy memory above which a finding is raised; 0 or less: no check */
   public static MeshStatus derive(Evidence e, @Nullable Detection d, AppPorts appPorts, Instant now, long memoryBudget) {
     ProxyInfo proxy = proxy(e, d);
-    MeshStatus.Builder b = MeshStatus.builder(proxy, now);
+    MeshStatusBuilder b = Results.meshStatus(proxy, now);
     for (String note : e.notes) {
       b.note(note);
     }
-    String kind = proxy.kind();
-    if (kind.equals("none")) {
+    ProxyKind kind = proxy.kind();
+    if (kind == ProxyKind.NONE) {
       b.finding(
-          new Finding(
-              "no-sidecar",
+          Results.finding(
+              FindingCodes.NO_SIDECAR,
               Severity.WARN,
               "No mesh proxy in this pod. Usual causes: the namespace is not labelled for injection (istio-injection=enabled"
                   + " / linkerd.io/inject: enabled), the pod says inject \"false\", the pod is older than the injection"
                   + " (restart it), or the injection webhook is down."));
       return b.build();
     }
-    if (kind.equals("ztunnel")) {
+    if (kind == ProxyKind.ZTUNNEL) {
       b.finding(
-          new Finding(
-              "ambient",
+          Results.finding(
+              FindingCodes.AMBIENT,
               Severity.INFO,
               "Istio ambient: there is no sidecar; the ztunnel on the node carries mTLS and the identity, so nothing in"
                   + " the pod needs waiting for or quitting."));
       return b.build();
     }
-    if (kind.equals("gateway") || kind.equals("waypoint")) {
+    if (kind == ProxyKind.GATEWAY || kind == ProxyKind.WAYPOINT) {
       b.finding(
-          new Finding(
-              "not-a-sidecar",
+          Results.finding(
+              FindingCodes.NOT_A_SIDECAR,
               Severity.WARN,
               "This Envoy is an Istio " + kind + " (node id " + e.nodeId + "), not a sidecar: it has no app ports to report;"
                   + " take the dump from the app pod's istio-proxy instead."));
@@ -117,7 +120,7 @@ public final class Derivation {
     }
     Identity identity = identity(e);
     b.identity(identity);
-    if (kind.equals("linkerd2-proxy")) {
+    if (kind == ProxyKind.LINKERD2_PROXY) {
       linkerd(e, appPorts, b);
     } else {
       envoy(e, appPorts, b);
@@ -131,18 +134,13 @@ public final class Derivation {
     healthFindings(health, proxy, now, memoryBudget, b);
     if (proxy.nativeSidecar() == Tristate.YES) {
       b.finding(
-          new Finding(
-              "native-sidecar",
+          Results.finding(
+              FindingCodes.NATIVE_SIDECAR,
               Severity.INFO,
               "The proxy runs as a native sidecar: Kubernetes stops it after the app containers exit, so no quit is needed"
                   + " (mesh-probe skips it)."));
-    } else if (kind.equals("linkerd2-proxy") && e.linkerdEnv != null && !"true".equalsIgnoreCase(e.linkerdEnv.get(L_SHUTDOWN))) {
-      b.finding(
-          new Finding(
-              "linkerd-shutdown-disabled",
-              Severity.WARN,
-              "Linkerd's /shutdown endpoint is disabled (the default since edge-24.6.2), so a Job's pod hangs after the app"
-                  + " exits; add the pod annotation config.linkerd.io/proxy-admin-shutdown: enabled."));
+    } else if (kind == ProxyKind.LINKERD2_PROXY && e.linkerdEnv != null && !"true".equalsIgnoreCase(e.linkerdEnv.get(L_SHUTDOWN))) {
+      b.finding(linkerdShutdownDisabled());
     }
     return b.build();
   }
@@ -160,8 +158,8 @@ public final class Derivation {
    * {@code server.memory_*}), config_dump {@code error_state}, and {@code process_*} metrics (pilot-agent's on
    * Istio's merged metrics, linkerd2-proxy's {@code /metrics}).
    */
-  static ProxyHealth health(Evidence e, String kind, Instant now) {
-    ProxyHealth.Builder h = ProxyHealth.builder();
+  static ProxyHealth health(Evidence e, ProxyKind kind, Instant now) {
+    ProxyHealthBuilder h = Results.proxyHealth();
     Map<String, Double> st = e.envoyStats;
     Double connected = st.get(CONNECTED);
     if (connected != null) {
@@ -208,7 +206,7 @@ public final class Derivation {
     if (e.processCpu != null && e.processRssSamples <= 1) {
       h.cpuSeconds(e.processCpu);
     }
-    if (kind.equals("linkerd2-proxy")) {
+    if (kind == ProxyKind.LINKERD2_PROXY) {
       if (e.linkerdEnv != null) {
         h.quitAvailable(Tristate.of("true".equalsIgnoreCase(e.linkerdEnv.get(L_SHUTDOWN))));
       }
@@ -218,14 +216,14 @@ public final class Derivation {
     return h.build();
   }
 
-  private static void healthFindings(ProxyHealth h, ProxyInfo proxy, Instant now, long memoryBudget, MeshStatus.Builder b) {
+  private static void healthFindings(ProxyHealth h, ProxyInfo proxy, Instant now, long memoryBudget, MeshStatusBuilder b) {
     boolean istio = proxy.mesh().equals("istio");
     String controlPlane = istio ? "istiod" : "its control plane";
     if (h.controlPlaneConnected() == Tristate.NO) {
       Instant last = h.lastConfigUpdate();
       b.finding(
-          new Finding(
-              "controlplane-disconnected",
+          Results.finding(
+              FindingCodes.CONTROLPLANE_DISCONNECTED,
               Severity.WARN,
               "The proxy is disconnected from " + controlPlane
                   + (last == null ? "" : "; its last accepted config update was " + Math.max(0, Duration.between(last, now).toMinutes()) + " min ago")
@@ -234,8 +232,8 @@ public final class Derivation {
     }
     for (String r : h.rejectedConfigs()) {
       b.finding(
-          new Finding(
-              "config-rejected",
+          Results.finding(
+              FindingCodes.CONFIG_REJECTED,
               Severity.ERROR,
               "The proxy rejected its config (" + r + "); it keeps serving the previous version, or none: fix the resource"
                   + " that produced it" + (istio ? " (often an EnvoyFilter; istioctl analyze)." : ".")));
@@ -243,8 +241,8 @@ public final class Derivation {
     Long count = h.configRejected();
     if (h.rejectedConfigs().isEmpty() && count != null && count > 0) {
       b.finding(
-          new Finding(
-              "config-rejected",
+          Results.finding(
+              FindingCodes.CONFIG_REJECTED,
               Severity.WARN,
               "The proxy rejected " + count + " config update(s) since it started (LDS/CDS update_rejected), and no listener is"
                   + " in error now: a cluster update was rejected, or the cause was fixed since; check the proxy's log"
@@ -253,8 +251,8 @@ public final class Derivation {
     Long memory = h.memoryBytes();
     if (memory != null && memoryBudget > 0 && memory > memoryBudget) {
       b.finding(
-          new Finding(
-              "proxy-memory-over-budget",
+          Results.finding(
+              FindingCodes.PROXY_MEMORY_OVER_BUDGET,
               Severity.WARN,
               "The proxy uses " + mib(memory) + " of memory, over the budget of " + mib(memoryBudget)
                   + " (meshprobe.proxy.memory-budget): "
@@ -264,10 +262,10 @@ public final class Derivation {
                           ? "raise config.linkerd.io/proxy-memory-request and proxy-memory-limit, or look for a connection leak."
                           : "limit the config it receives or raise its memory limit.")));
     }
-    if (h.quitAvailable() == Tristate.NO && proxy.nativeSidecar() != Tristate.YES && !proxy.kind().equals("linkerd2-proxy")) {
+    if (h.quitAvailable() == Tristate.NO && proxy.nativeSidecar() != Tristate.YES && proxy.kind() != ProxyKind.LINKERD2_PROXY) {
       b.finding(
-          new Finding(
-              "quit-unavailable",
+          Results.finding(
+              FindingCodes.QUIT_UNAVAILABLE,
               Severity.WARN,
               istio
                   ? "pilot-agent's status port does not answer, so quitting the proxy when a Job ends will fail and the pod will"
@@ -281,10 +279,10 @@ public final class Derivation {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
-  /** The same finding when a live quit was refused by a disabled Linkerd shutdown endpoint. */
-  public static Finding linkerdShutdownDisabled() {
-    return new Finding(
-        "linkerd-shutdown-disabled",
+  /** Linkerd's {@code /env.json} shows the shutdown endpoint off: a Job's pod would hang after the app exits. */
+  private static Finding linkerdShutdownDisabled() {
+    return Results.finding(
+        FindingCodes.LINKERD_SHUTDOWN_DISABLED,
         Severity.WARN,
         "Linkerd's /shutdown endpoint is disabled (the default since edge-24.6.2), so a Job's pod hangs after the app"
             + " exits; add the pod annotation config.linkerd.io/proxy-admin-shutdown: enabled.");
@@ -292,15 +290,15 @@ public final class Derivation {
 
   static ProxyInfo proxy(Evidence e, @Nullable Detection d) {
     if (e.ztunnel || (d != null && d.type() == MeshType.ISTIO_AMBIENT && !e.envoySeen())) {
-      return new ProxyInfo("ztunnel", "istio", null, Tristate.NO);
+      return Results.proxyInfo(ProxyKind.ZTUNNEL, "istio", null, Tristate.NO);
     }
     if (e.envoySeen()) {
       Evidence.EnvoyRole role = e.role;
       if (role == Evidence.EnvoyRole.GATEWAY) {
-        return new ProxyInfo("gateway", "istio", e.istioVersion, Tristate.NO);
+        return Results.proxyInfo(ProxyKind.GATEWAY, "istio", e.istioVersion, Tristate.NO);
       }
       if (role == Evidence.EnvoyRole.WAYPOINT) {
-        return new ProxyInfo("waypoint", "istio", e.istioVersion, Tristate.NO);
+        return Results.proxyInfo(ProxyKind.WAYPOINT, "istio", e.istioVersion, Tristate.NO);
       }
       boolean istio = role == Evidence.EnvoyRole.SIDECAR || e.istioVersion != null || e.virtualInbound != null || !e.perIpInbound.isEmpty()
           || e.istioSidecarStats;
@@ -313,26 +311,26 @@ public final class Derivation {
       } else if (d != null && d.nativeSidecar()) {
         nativeSidecar = Tristate.YES;
       }
-      return new ProxyInfo("envoy", mesh, version, nativeSidecar);
+      return Results.proxyInfo(ProxyKind.ENVOY, mesh, version, nativeSidecar);
     }
     if (e.linkerdSeen()) {
-      return new ProxyInfo(
-          "linkerd2-proxy",
+      return Results.proxyInfo(
+          ProxyKind.LINKERD2_PROXY,
           "linkerd",
           e.linkerdProxyVersion != null ? e.linkerdProxyVersion : d != null ? d.version() : null,
           d != null && d.nativeSidecar() ? Tristate.YES : Tristate.UNKNOWN);
     }
     if (d != null && d.type() != MeshType.NONE) {
       Tristate nativeSidecar = d.nativeSidecar() ? Tristate.YES : Tristate.UNKNOWN;
-      return new ProxyInfo(d.proxy(), d.mesh(), d.version(), nativeSidecar);
+      return Results.proxyInfo(Results.proxyKind(d.type()), d.mesh(), d.version(), nativeSidecar);
     }
-    return new ProxyInfo("none", "none", null, Tristate.NO);
+    return Results.proxyInfo(ProxyKind.NONE, "none", null, Tristate.NO);
   }
 
   static @Nullable Identity identity(Evidence e) {
     Evidence.CertInfo c = e.cert;
     if (c != null) {
-      return new Identity(c.identity, c.notBefore, c.notAfter, c.source);
+      return Results.identity(c.identity, c.notBefore, c.notAfter, c.source);
     }
     String name = e.linkerdEnv == null ? null : e.linkerdEnv.get(L_IDENTITY);
     Instant notAfter = null;
@@ -343,12 +341,12 @@ public final class Derivation {
       return null;
     }
     String source = name != null && notAfter != null ? "/env.json + /metrics" : name != null ? "/env.json" : "/metrics";
-    return new Identity(name, null, notAfter, source);
+    return Results.identity(name, null, notAfter, source);
   }
 
   // ---------------------------------------------------------------- Envoy / Istio
 
-  private static void envoy(Evidence e, AppPorts appPorts, MeshStatus.Builder b) {
+  private static void envoy(Evidence e, AppPorts appPorts, MeshStatusBuilder b) {
     Map<Integer, List<Chain>> byPort = new TreeMap<>();
     List<Chain> catchAll = new ArrayList<>();
     Listener vi = e.virtualInbound;
@@ -388,11 +386,11 @@ public final class Derivation {
       PortProtocol protocol = protocol(chains);
       MtlsMode mode = mode(chains);
       Tristate intercepted = intercepted(e, port);
-      b.port(new PortStatus(port, protocol, mode, intercepted, share(observed.get(port))));
+      b.port(Results.portStatus(port, protocol, mode, intercepted, share(observed.get(port))));
       if (intercepted == Tristate.NO) {
         b.finding(
-            new Finding(
-                "port-not-intercepted",
+            Results.finding(
+                FindingCodes.PORT_NOT_INTERCEPTED,
                 Severity.WARN,
                 "Port " + port + " is excluded from interception (" + EXCLUDE_INBOUND + " / " + INCLUDE_INBOUND + "): inbound"
                     + " traffic bypasses the proxy, with no mTLS and no policy; remove it from the annotation unless that is"
@@ -404,24 +402,24 @@ public final class Derivation {
       }
       if (protocol == PortProtocol.AUTO) {
         b.finding(
-            new Finding(
-                "port-sniffed",
+            Results.finding(
+                FindingCodes.PORT_SNIFFED,
                 Severity.WARN,
                 "Port " + port + " is sniffed (AUTO)" + (fromCatchAll ? ", no Service port targets it" : "") + ": name the"
                     + " Service port http-… / grpc-… / tcp-… or set appProtocol. Since Istio 1.5 an unrecognised name such as"
                     + " 'web' means AUTO, not raw TCP."));
       } else if (protocol == PortProtocol.TCP) {
         b.finding(
-            new Finding(
-                "port-raw-tcp",
+            Results.finding(
+                FindingCodes.PORT_RAW_TCP,
                 Severity.INFO,
                 "Port " + port + " is raw TCP: no HTTP routing, retries or L7 metrics; if it serves HTTP, name the Service"
                     + " port http-… or set appProtocol: http."));
       }
       if (mode == MtlsMode.DISABLE) {
         b.finding(
-            new Finding(
-                "port-mtls-disabled",
+            Results.finding(
+                FindingCodes.PORT_MTLS_DISABLED,
                 Severity.WARN,
                 "Port " + port + " accepts only plaintext: no mTLS reaches it; give it a Service port or remove the policy"
                     + " that disables mTLS (PeerAuthentication portLevelMtls DISABLE)."));
@@ -495,7 +493,7 @@ public final class Derivation {
 
   // ---------------------------------------------------------------- Linkerd
 
-  private static void linkerd(Evidence e, AppPorts appPorts, MeshStatus.Builder b) {
+  private static void linkerd(Evidence e, AppPorts appPorts, MeshStatusBuilder b) {
     Map<String, String> env = e.linkerdEnv;
     String policy = null;
     if (env != null) {
@@ -527,7 +525,7 @@ public final class Derivation {
       long[] seen = e.observed.get(port);
       MtlsMode mode = portMode(e, port, configured, contradicted);
       Tristate intercepted = seen != null && seen[0] + seen[1] > 0 ? Tristate.YES : Tristate.UNKNOWN;
-      b.port(new PortStatus(port, protocol, mode, intercepted, share(seen)));
+      b.port(Results.portStatus(port, protocol, mode, intercepted, share(seen)));
     }
     // The proxy's env is fixed for the pod's life: plaintext counted under a STRICT default contradicts it whenever it came.
     mtlsEvidence(e, b, workload, false, true, contradicted, "linkerd");
@@ -592,7 +590,7 @@ public final class Derivation {
    */
   private static void mtlsEvidence(
       Evidence e,
-      MeshStatus.Builder b,
+      MeshStatusBuilder b,
       MtlsMode configured,
       boolean plaintextConfigured,
       boolean configStatic,
@@ -630,8 +628,8 @@ public final class Derivation {
     String unit = unit(e.observedFrom);
     if (contradiction) {
       b.finding(
-          new Finding(
-              "mtls-strict-not-enforced",
+          Results.finding(
+              FindingCodes.MTLS_STRICT_NOT_ENFORCED,
               Severity.ERROR,
               "The configuration says STRICT ("
                   + (mesh.equals("linkerd") ? "Linkerd inbound policy" : "inbound listeners")
@@ -645,8 +643,8 @@ public final class Derivation {
     if (plain > 0) {
       boolean over = recent != null && recent == 0;
       b.finding(
-          new Finding(
-              "mtls-plaintext-observed",
+          Results.finding(
+              FindingCodes.MTLS_PLAINTEXT_OBSERVED,
               over ? Severity.INFO : Severity.WARN,
               "The proxy accepted " + plain + " plaintext inbound " + unit + " on app ports since it started ("
                   + percent(plain, all) + " of " + all + ")"
@@ -677,7 +675,7 @@ public final class Derivation {
       if (!peers.isEmpty()) {
         why.add("plaintext clients: " + topNames(peers, 5));
       }
-      return new StrictReadiness(Tristate.NO, why);
+      return Results.strictReadiness(Tristate.NO, why);
     }
     boolean accepting = recent != null ? recent > 0 : plain > 0;
     if (configured == MtlsMode.STRICT && recent != null && recent > 0) {
@@ -686,31 +684,31 @@ public final class Derivation {
       if (!peers.isEmpty()) {
         why.add("plaintext clients: " + topNames(peers, 5));
       }
-      return new StrictReadiness(Tristate.NO, why);
+      return Results.strictReadiness(Tristate.NO, why);
     }
     if (configured == MtlsMode.STRICT) {
       why.add("inbound mTLS is already STRICT"
           + (plain > 0 ? " (" + plain + " plaintext " + unit + " were accepted since the proxy started, none of them known to be after the switch)" : ""));
-      return new StrictReadiness(Tristate.YES, why);
+      return Results.strictReadiness(Tristate.YES, why);
     }
     if (accepting) {
       why.add((recent != null ? recent + " plaintext " + unit + " since the previous read" : plain + " plaintext " + unit + " since the proxy started")
           + " (" + percent(plain, all) + " of all)");
       why.add(peers.isEmpty() ? "the proxy does not name the clients" : "plaintext clients: " + topNames(peers, 5));
-      return new StrictReadiness(Tristate.NO, why);
+      return Results.strictReadiness(Tristate.NO, why);
     }
     if (all > 0) {
       why.add(plain == 0
           ? "all " + all + " inbound " + unit + " the proxy counted since it started were mTLS"
           : "no plaintext since the previous read at " + (e.previous == null ? "?" : e.previous.at) + " (" + plain + " before)");
-      return new StrictReadiness(Tristate.YES, why);
+      return Results.strictReadiness(Tristate.YES, why);
     }
     why.add("the proxy's counters show no inbound app traffic ("
         + (e.linkerdSeen()
             ? "Linkerd: inbound tcp_open_total / request_total / inbound_http_authz_allow_total with a tls label"
             : "Istio: istio_requests_total / istio_tcp_connections_opened_total with reporter=\"destination\"")
         + "), so no client is known");
-    return new StrictReadiness(Tristate.UNKNOWN, why);
+    return Results.strictReadiness(Tristate.UNKNOWN, why);
   }
 
   /** The plaintext clients, per port (no port first), most first, at most {@link #TOP_PEERS} per port. */
@@ -723,7 +721,7 @@ public final class Derivation {
         continue;
       }
       Long recent = previous == null ? null : recent(p.getValue(), previous.containsKey(k) ? previous.get(k) : Long.valueOf(0));
-      all.add(new PlaintextPeer(k.port, k.workload, k.namespace, k.principal, p.getValue(), recent));
+      all.add(Results.plaintextPeer(k.port, k.workload, k.namespace, k.principal, p.getValue(), recent));
     }
     Collections.sort(
         all,
@@ -840,11 +838,11 @@ public final class Derivation {
     return new ArrayList<>(result);
   }
 
-  private static void workloadFindings(MtlsMode workload, String mesh, MeshStatus.Builder b) {
+  private static void workloadFindings(MtlsMode workload, String mesh, MeshStatusBuilder b) {
     if (workload == MtlsMode.PERMISSIVE) {
       b.finding(
-          new Finding(
-              "mtls-permissive",
+          Results.finding(
+              FindingCodes.MTLS_PERMISSIVE,
               Severity.WARN,
               mesh.equals("linkerd")
                   ? "Inbound policy accepts unauthenticated (plaintext) clients; once every client is meshed set"
@@ -853,15 +851,15 @@ public final class Derivation {
                       + " PeerAuthentication with mtls.mode: STRICT."));
     } else if (workload == MtlsMode.DISABLE) {
       b.finding(
-          new Finding(
-              "mtls-disabled",
+          Results.finding(
+              FindingCodes.MTLS_DISABLED,
               Severity.ERROR,
               "Inbound mTLS is off: only plaintext is accepted; remove the PeerAuthentication that sets DISABLE, or set"
                   + " STRICT."));
     }
   }
 
-  private static void certFindings(@Nullable Identity identity, Instant now, MeshStatus.Builder b) {
+  private static void certFindings(@Nullable Identity identity, Instant now, MeshStatusBuilder b) {
     if (identity == null || identity.notAfter() == null) {
       return;
     }
@@ -869,8 +867,8 @@ public final class Derivation {
     Duration left = Duration.between(now, notAfter);
     if (left.isNegative() || left.isZero()) {
       b.finding(
-          new Finding(
-              "cert-expired",
+          Results.finding(
+              FindingCodes.CERT_EXPIRED,
               Severity.ERROR,
               "The workload certificate expired at " + notAfter + ": the proxy is not rotating it; check the proxy's logs"
                   + " and the CA (istiod, SPIRE or linkerd-identity)."));
@@ -886,8 +884,8 @@ public final class Derivation {
     }
     if (soon) {
       b.finding(
-          new Finding(
-              "cert-expires-soon",
+          Results.finding(
+              FindingCodes.CERT_EXPIRES_SOON,
               Severity.WARN,
               "The workload certificate expires at " + notAfter + " (in " + io.meshprobe.internal.Durations.format(left)
                   + "), later than it should have been rotated; check the CA (istiod, SPIRE or linkerd-identity) and the"
@@ -971,9 +969,6 @@ public final class Derivation {
   /** How many status reads in a row must find the proxy silent before it counts as unreachable. */
   public static final int SILENT_READS = 2;
 
-  /** The finding code of a proxy that stopped answering after it was ready. */
-  public static final String PROXY_UNREACHABLE = "proxy-unreachable";
-
   /**
    * The liveness rule: a proxy that was seen ready and then did not answer {@value #SILENT_READS} status reads in a
    * row (its readiness endpoint and its admin API refused, reset or timed out every request) is unreachable.
@@ -986,7 +981,7 @@ public final class Derivation {
   }
 
   /**
-   * {@code s} with the {@value #PROXY_UNREACHABLE} ERROR finding, saying what was tried and what it means. A
+   * {@code s} with the {@value FindingCodes#PROXY_UNREACHABLE} ERROR finding, saying what was tried and what it means. A
    * {@code quit-unavailable} finding is dropped: its cause is the silent proxy, not the quit annotation.
    *
    * @param tried the URLs that did not answer, e.g. {@code "http://127.0.0.1:15021/healthz/ready (connection refused)"}
@@ -994,21 +989,21 @@ public final class Derivation {
   public static MeshStatus withUnreachable(MeshStatus s, String tried, int silentReads) {
     String container = s.proxy().mesh().equals("linkerd") ? "linkerd-proxy" : "istio-proxy";
     Finding unreachable =
-        new Finding(
-            PROXY_UNREACHABLE,
+        Results.finding(
+            FindingCodes.PROXY_UNREACHABLE,
             Severity.ERROR,
             "The proxy stopped answering after it was ready: " + tried + ", and its admin API, refused or timed out on "
                 + silentReads + " reads in a row. The sidecar restarted or died, and outbound calls through it fail until"
                 + " it is back; see its restarts in kubectl describe pod and why in kubectl logs <pod> -c " + container
                 + " --previous.");
-    MeshStatus.Builder b = MeshStatus.builder(s.proxy(), s.takenAt());
+    MeshStatusBuilder b = Results.meshStatus(s.proxy(), s.takenAt());
     b.identity(s.identity()).mtls(s.mtls()).observedMtlsShare(s.observedMtlsShare()).health(s.health());
     for (PortStatus p : s.ports()) {
       b.port(p);
     }
     b.finding(unreachable);
     for (Finding f : s.findings()) {
-      if (!f.code().equals("quit-unavailable")) {
+      if (!f.code().equals(FindingCodes.QUIT_UNAVAILABLE)) {
         b.finding(f);
       }
     }

@@ -6,8 +6,9 @@ import io.meshprobe.internal.Durations;
 import io.meshprobe.internal.Log;
 import io.meshprobe.internal.ProbeConfig;
 import io.meshprobe.internal.ReadinessCheck;
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.MeshStatus;
-import io.meshprobe.status.ProxyInfo;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Tristate;
 import java.time.Duration;
 import java.time.Instant;
@@ -138,7 +139,7 @@ public final class StatusRefresher implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         Log.warn("could not take the mesh status", e);
-        s = MeshStatus.builder(new ProxyInfo("none", "none", null, Tristate.UNKNOWN), Instant.now()).note("status failed: " + e).build();
+        s = Results.meshStatus(Results.proxyInfo(ProxyKind.NONE, "none", null, Tristate.UNKNOWN), Instant.now()).note("status failed: " + e).build();
       }
       if (closed || Thread.currentThread().isInterrupted()) {
         // Cut short by close(): what it read may be the effect of the shutdown itself (the proxy being quit).

@@ -2,11 +2,13 @@ package io.meshprobe.internal.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Severity;
 import io.meshprobe.status.Tristate;
 import io.meshprobe.testkit.Fixtures;
@@ -44,7 +46,7 @@ class FixtureStatusTest {
   }
 
   static PortStatus row(int port, PortProtocol protocol, MtlsMode mtls, Tristate intercepted) {
-    return new PortStatus(port, protocol, mtls, intercepted, null);
+    return Results.portStatus(port, protocol, mtls, intercepted, null);
   }
 
   /**
@@ -55,7 +57,7 @@ class FixtureStatusTest {
   @Test
   void istio11_perIpListener_9080HttpStrict() throws IOException {
     MeshStatus s = status("istio/sidecar-1.1-productpage-strict-http.config_dump.json");
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.proxy().mesh()).isEqualTo("istio");
     assertThat(s.proxy().version()).isEqualTo("1.1.1");
     assertThat(s.proxy().nativeSidecar()).isEqualTo(Tristate.UNKNOWN);
@@ -162,7 +164,7 @@ class FixtureStatusTest {
   @Test
   void istio2023_v3_port80HttpPermissive_catchAllAuto() throws IOException {
     MeshStatus s = status("istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json");
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.proxy().mesh()).isEqualTo("istio");
     assertThat(s.proxy().version()).isNull();
     assertThat(s.ports()).containsExactly(row(80, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.UNKNOWN));
@@ -179,7 +181,7 @@ class FixtureStatusTest {
   @Test
   void gateway_isNotASidecar() throws IOException {
     MeshStatus s = status("istio/gateway-1.3-ingressgateway.config_dump.json");
-    assertThat(s.proxy().kind()).isEqualTo("gateway");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.GATEWAY);
     assertThat(s.ports()).isEmpty();
     assertThat(s.mtls()).isEqualTo(MtlsMode.UNKNOWN);
     assertThat(codes(s)).containsExactly("not-a-sidecar");
@@ -189,7 +191,7 @@ class FixtureStatusTest {
   @Test
   void waypoint_isNotASidecar() throws IOException {
     MeshStatus s = status("istio/waypoint-1.21-httpbin.config_dump.json");
-    assertThat(s.proxy().kind()).isEqualTo("waypoint");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.WAYPOINT);
     assertThat(s.proxy().version()).isEqualTo("1.21.0-1226");
     assertThat(s.ports()).isEmpty();
     assertThat(codes(s)).containsExactly("not-a-sidecar");
@@ -208,7 +210,7 @@ class FixtureStatusTest {
         assertThat(Payloads.read(in, e)).as(f).isEqualTo("ztunnel dump");
       }
       MeshStatus s = Derivation.derive(e, null, Derivation.AppPorts.none(), NOW);
-      assertThat(s.proxy().kind()).as(f).isEqualTo("ztunnel");
+      assertThat(s.proxy().kind()).as(f).isEqualTo(ProxyKind.ZTUNNEL);
       assertThat(s.identity()).as(f).isNull();
       assertThat(codes(s)).as(f).containsExactly("ambient");
     }
@@ -274,7 +276,7 @@ class FixtureStatusTest {
       assertThat(Payloads.read(in, e)).isEqualTo("server_info");
     }
     MeshStatus s = Derivation.derive(e, null, Derivation.AppPorts.none(), NOW);
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.proxy().mesh()).isEqualTo("envoy");
     assertThat(s.proxy().version()).isEqualTo("1.9.0-dev");
   }
@@ -286,7 +288,7 @@ class FixtureStatusTest {
   @Test
   void appMeshCerts_expirationTimeNotDays() throws IOException {
     MeshStatus s = status("other/appmesh-envoy-certs-spire-svid.json");
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.identity().name()).isEqualTo("spiffe://howto-k8s-mtls-sds-based.aws/colorgreen");
     assertThat(s.identity().notBefore()).isEqualTo(Instant.parse("2020-11-22T05:18:29Z"));
     assertThat(s.identity().notAfter()).isEqualTo(Instant.parse("2020-11-22T06:18:39Z"));
@@ -303,7 +305,7 @@ class FixtureStatusTest {
       assertThat(Payloads.read(in, e)).isEqualTo("certs");
     }
     MeshStatus s = Derivation.derive(e, null, Derivation.AppPorts.none(), NOW);
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.identity()).isNull();
   }
 
@@ -319,7 +321,7 @@ class FixtureStatusTest {
       assertThat(Payloads.read(in, e)).isEqualTo("linkerd metrics");
     }
     MeshStatus s = Derivation.derive(e, null, Derivation.AppPorts.none(), NOW);
-    assertThat(s.proxy().kind()).isEqualTo("linkerd2-proxy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.LINKERD2_PROXY);
     assertThat(s.proxy().version()).isNull();
     assertThat(s.identity().name()).isNull();
     assertThat(s.identity().notAfter()).isEqualTo(Instant.parse("2022-04-27T09:59:03Z"));
@@ -339,8 +341,8 @@ class FixtureStatusTest {
     assertThat(s.mtls()).isEqualTo(MtlsMode.PERMISSIVE);
     assertThat(s.ports())
         .containsExactly(
-            new PortStatus(8080, PortProtocol.UNKNOWN, MtlsMode.PERMISSIVE, Tristate.YES, 0.0),
-            new PortStatus(8090, PortProtocol.UNKNOWN, MtlsMode.PERMISSIVE, Tristate.YES, 3147 / 3148.0));
+            Results.portStatus(8080, PortProtocol.UNKNOWN, MtlsMode.PERMISSIVE, Tristate.YES, 0.0),
+            Results.portStatus(8090, PortProtocol.UNKNOWN, MtlsMode.PERMISSIVE, Tristate.YES, 3147 / 3148.0));
     assertThat(s.observedMtlsShare()).isEqualTo(3147 / 3155.0);
   }
 

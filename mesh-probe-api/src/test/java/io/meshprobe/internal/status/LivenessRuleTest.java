@@ -2,10 +2,12 @@ package io.meshprobe.internal.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.ProxyInfo;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Severity;
 import io.meshprobe.status.Tristate;
 import java.time.Instant;
@@ -24,10 +26,10 @@ class LivenessRuleTest {
   @Test
   void theFindingReplacesQuitUnavailable_andKeepsTheRest() {
     MeshStatus s =
-        MeshStatus.builder(new ProxyInfo("envoy", "istio", "1.24.0", Tristate.NO), Instant.parse("2026-01-01T00:00:00Z"))
+        Results.meshStatus(Results.proxyInfo(ProxyKind.ENVOY, "istio", "1.24.0", Tristate.NO), Instant.parse("2026-01-01T00:00:00Z"))
             .mtls(MtlsMode.STRICT)
-            .finding(new Finding("quit-unavailable", Severity.WARN, "blames the annotation"))
-            .finding(new Finding("cert-expired", Severity.ERROR, "expired"))
+            .finding(Results.finding("quit-unavailable", Severity.WARN, "blames the annotation"))
+            .finding(Results.finding("cert-expired", Severity.ERROR, "expired"))
             .note("GET http://127.0.0.1:15000/server_info: connection refused")
             .build();
     MeshStatus u = Derivation.withUnreachable(s, "http://127.0.0.1:15021/healthz/ready (connection refused)", 2);

@@ -5,6 +5,7 @@ import static io.meshprobe.internal.status.FixtureStatusTest.codes;
 import static io.meshprobe.internal.status.FixtureStatusTest.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
@@ -69,7 +70,7 @@ class MtlsEvidenceTest {
     assertThat(s.plaintextCount()).isEqualTo(8L);
     assertThat(s.plaintextRecent()).isNull();
     assertThat(s.plaintextPeers())
-        .containsExactly(new PlaintextPeer(8080, null, null, null, 7, null), new PlaintextPeer(8090, null, null, null, 1, null));
+        .containsExactly(Results.plaintextPeer(8080, null, null, null, 7, null), Results.plaintextPeer(8090, null, null, null, 1, null));
     Finding f = finding(s, "mtls-plaintext-observed");
     assertThat(f.severity()).isEqualTo(Severity.WARN);
     assertThat(f.message()).contains("8 plaintext inbound requests", "(0.3% of 3155)");
@@ -174,7 +175,7 @@ class MtlsEvidenceTest {
     MeshStatus s = derive(now);
     assertThat(s.plaintextRecent()).isEqualTo(5L);
     assertThat(s.plaintextPeers())
-        .containsExactly(new PlaintextPeer(8080, null, null, null, 7, 4L), new PlaintextPeer(8090, null, null, null, 1, 1L));
+        .containsExactly(Results.plaintextPeer(8080, null, null, null, 7, 4L), Results.plaintextPeer(8090, null, null, null, 1, 1L));
     assertThat(finding(s, "mtls-strict-not-enforced").message()).contains("5 plaintext requests since the previous read at " + BEFORE);
   }
 
@@ -215,7 +216,7 @@ class MtlsEvidenceTest {
     Finding f = finding(s2, "mtls-strict-not-enforced");
     assertThat(f.severity()).isEqualTo(Severity.ERROR);
     assertThat(f.message()).contains("6 plaintext requests since the previous read", "PeerAuthentication");
-    assertThat(s2.plaintextPeers()).containsExactly(new PlaintextPeer(null, "productpage-v1", "default", null, 10, 6L));
+    assertThat(s2.plaintextPeers()).containsExactly(Results.plaintextPeer(null, "productpage-v1", "default", null, 10, 6L));
     assertThat(s2.strictReadiness().ready()).isEqualTo(Tristate.NO);
     assertThat(s2.strictReadiness().reasons()).anySatisfy(r -> assertThat(r).contains("default/productpage-v1 (10)"));
   }

@@ -2,11 +2,13 @@ package io.meshprobe.internal.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshprobe.internal.Results;
 import io.meshprobe.status.Finding;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.MtlsMode;
 import io.meshprobe.status.PortProtocol;
 import io.meshprobe.status.PortStatus;
+import io.meshprobe.status.ProxyKind;
 import io.meshprobe.status.Tristate;
 import java.io.IOException;
 import java.time.Instant;
@@ -36,14 +38,14 @@ class RealEnvoyFixtureStatusTest {
   void wholeDumpCertsServerInfoAndStats() throws IOException {
     MeshStatus s = status("server_info.json", "config_dump.json", "certs.json", "stats-health.txt");
     assertThat(s.proxy().mesh()).isEqualTo("istio");
-    assertThat(s.proxy().kind()).isEqualTo("envoy");
+    assertThat(s.proxy().kind()).isEqualTo(ProxyKind.ENVOY);
     assertThat(s.proxy().version()).isEqualTo("1.28.0");
     assertThat(s.proxy().nativeSidecar()).isEqualTo(Tristate.NO);
     assertThat(s.ports())
         .containsExactly(
-            new PortStatus(9080, PortProtocol.HTTP, MtlsMode.STRICT, Tristate.YES, null),
-            new PortStatus(9081, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.YES, null),
-            new PortStatus(9090, PortProtocol.TCP, MtlsMode.PERMISSIVE, Tristate.YES, null));
+            Results.portStatus(9080, PortProtocol.HTTP, MtlsMode.STRICT, Tristate.YES, null),
+            Results.portStatus(9081, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.YES, null),
+            Results.portStatus(9090, PortProtocol.TCP, MtlsMode.PERMISSIVE, Tristate.YES, null));
     assertThat(s.mtls()).isEqualTo(MtlsMode.PERMISSIVE);
     assertThat(s.identity().name()).isEqualTo("spiffe://cluster.local/ns/jobs/sa/nightly-report");
     assertThat(s.identity().notBefore()).isEqualTo(Instant.parse("2026-12-01T23:01:08Z"));

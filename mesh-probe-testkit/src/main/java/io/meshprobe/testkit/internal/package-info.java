@@ -15,5 +15,8 @@
  * </ul>
  * Lifecycle, ports and the request journal stay in the public {@code FakeSidecar}. Nothing here uses
  * mesh-probe-api: the testkit is the independent check on its parsers.
+ *
+ * <p>Also mesh-probe's own build tools, shipped here because every module's tests can reach them:
+ * {@link io.meshprobe.testkit.internal.PublicApi}, the renderer of the checked-in public API dumps.
  */
 package io.meshprobe.testkit.internal;

@@ -6,6 +6,7 @@ import io.meshprobe.QuitResult;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.status.Finding;
+import io.meshprobe.status.FindingCodes;
 import io.meshprobe.status.MeshStatus;
 import io.meshprobe.status.StatusDocument;
 import java.util.LinkedHashMap;
@@ -38,9 +39,6 @@ final class MeshProbeHealth {
   static final String OUT_OF_SERVICE = "OUT_OF_SERVICE";
   /** Unknown: nothing was looked at yet. */
   static final String UNKNOWN = "UNKNOWN";
-
-  /** The finding code of the library's liveness rule. */
-  static final String PROXY_UNREACHABLE = "proxy-unreachable";
 
   final String status;
   final Map<String, Object> details;
@@ -83,7 +81,7 @@ final class MeshProbeHealth {
       return null;
     }
     for (Finding f : snapshot.findings()) {
-      if (f.code().equals(PROXY_UNREACHABLE)) {
+      if (f.code().equals(FindingCodes.PROXY_UNREACHABLE)) {
         return f;
       }
     }

@@ -25,7 +25,7 @@ final class MeshProbeInfoContributor implements InfoContributor {
     Detection d = probe.lastDetection();
     MeshStatus s = probe.status();
     info.put("mesh", d != null ? d.mesh() : s != null ? s.proxy().mesh() : "unknown");
-    info.put("proxy", d != null ? d.proxy() : s != null ? s.proxy().kind() : "unknown");
+    info.put("proxy", d != null ? d.proxy() : s != null ? s.proxy().kind().id() : "unknown");
     String version = s != null && s.proxy().version() != null ? s.proxy().version() : d != null ? d.version() : null;
     if (version != null) {
       info.put("version", version);

@@ -115,6 +115,6 @@ public final class NodeInfoCompleter {
 
   /** {@code d} with the Istio version (when the node names one) and the native-sidecar flag of {@code node}. */
   static Detection completed(Detection d, NodeInfo node) {
-    return d.toBuilder().version(node.istioVersion() != null ? node.istioVersion() : d.version()).nativeSidecar(node.istioNativeSidecar()).build();
+    return DetectionBuilder.from(d).version(node.istioVersion() != null ? node.istioVersion() : d.version()).nativeSidecar(node.istioNativeSidecar()).build();
   }
 }

@@ -49,7 +49,7 @@ class StatusRefresherLifecycleTest {
     ProbeConfig config =
         new ProbeConfig(set, Settings.Source.of(Collections.emptyMap(), Collections.emptyMap()), Paths.get("/nonexistent/proc/net"));
     AdminHttp http = new AdminHttp(config.httpTimeout, config.maxBody);
-    Detection none = Detection.builder(MeshType.NONE, "test: no mesh").build();
+    Detection none = io.meshprobe.internal.Results.detection(MeshType.NONE, Detection.Source.CONFIGURATION, "test: no mesh").build();
     StatusRefresher r =
         new StatusRefresher(
             config, http, () -> none, d -> { throw new AssertionError("no readiness check without a sidecar"); }, (s, ready, at) -> published.add(s));

@@ -1,5 +1,6 @@
 package io.meshprobe.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshType;
 import java.io.BufferedInputStream;
@@ -253,8 +254,9 @@ public final class Detector {
     try {
       node = http.get(admin + "/server_info", http.timeout(), body -> serverInfo(body, answered));
     } catch (IOException e) {
-      if (answered[0] && unreadableAdmin == null) {
-        // HTTP 2xx came, the body did not (in time, or whole): a proxy is there.
+      if (answered[0] && !(e instanceof JsonProcessingException) && unreadableAdmin == null) {
+        // HTTP 2xx came, the body did not (in time, or whole): a proxy is there. (A body that came and is not JSON
+        // is no Envoy's.)
         unreadableAdmin = admin;
         unreadableWhy = AdminHttp.describe(e);
       }

@@ -38,7 +38,8 @@ class DetectOnRealEnvoyTest {
                 .httpTimeout(Duration.ofMillis(500))
                 .statusRefresh(Duration.ZERO)
                 .build()) {
-      assertThat(s.admin().state()).as("Envoy's admin answers").isNotNull();
+      // start() returns once Envoy runs; its admin port opens a moment later.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.admin().state() != null);
       Detection d = probe.detect();
       assertThat(d.type()).as(d.toString()).isEqualTo(MeshType.ENVOY);
       assertThat(d.certain()).isTrue();

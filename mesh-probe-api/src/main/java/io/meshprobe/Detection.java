@@ -99,7 +99,8 @@ public final class Detection {
 
   /**
    * Whether the verdict is certain: it came from configuration, from the pod's own annotations, or from a
-   * proxy that answered. A {@link MeshType#NONE} after the detection window is not certain.
+   * proxy that answered. A {@link MeshType#NONE} after the detection window is not certain, nor an
+   * {@link MeshType#ENVOY} whose admin API answered but whose {@code /server_info} could not be read in time.
    */
   public boolean certain() {
     return certain;

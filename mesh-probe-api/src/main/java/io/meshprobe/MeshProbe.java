@@ -177,7 +177,9 @@ public final class MeshProbe implements AutoCloseable {
   /** {@link #detect()} without the open check: the status thread may still be finishing a read while the probe closes. */
   private Detection detectNow() {
     try {
-      return detect(System.nanoTime() + config.detectWindow.toNanos());
+      // Outside Kubernetes there is no window: one round, as documented (an Envoy admin API that answered but could
+      // not be read is then an uncertain ENVOY at once, not a wait).
+      return detect(System.nanoTime() + (config.inKubernetes ? config.detectWindow.toNanos() : 0));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Detection.builder(MeshType.NONE, "detection interrupted").certain(false).build();

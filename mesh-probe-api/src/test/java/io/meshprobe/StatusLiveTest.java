@@ -113,7 +113,8 @@ class StatusLiveTest {
           .isEqualTo(1.0);
       assertThat(registry.get("meshprobe.port.info").tags("port", "80", "protocol", "http", "mtls", "permissive").gauge().value())
           .isEqualTo(1.0);
-      assertThat(registry.get("meshprobe.port.info").tags("port", "8080", "protocol", "auto", "mtls", "permissive").gauge().value())
+      // 8080 has no chain of its own: the catch-all gives its protocol, but no mTLS claim (docs/diagnosis.md, "Per port").
+      assertThat(registry.get("meshprobe.port.info").tags("port", "8080", "protocol", "auto", "mtls", "unknown").gauge().value())
           .isEqualTo(1.0);
       assertThat(registry.get("meshprobe.findings").tags("code", "mtls-permissive", "severity", "warn").gauge().value()).isEqualTo(1.0);
       assertThat(registry.get("meshprobe.findings").tags("code", "cert-expired", "severity", "error").gauge().value()).isEqualTo(1.0);

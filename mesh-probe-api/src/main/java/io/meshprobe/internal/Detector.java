@@ -1,10 +1,11 @@
 package io.meshprobe.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.meshprobe.Detection;
 import io.meshprobe.MeshType;
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,16 @@ import org.jspecify.annotations.Nullable;
  *       15008 in {@code /proc/net/tcp} with nothing on 15000, 15020 or 15021 mean Istio ambient.
  *   <li>At JVM start the proxy may not listen yet. Inside Kubernetes, "nothing answers" becomes "no mesh"
  *       only after {@code meshprobe.detect.window} (default 5 s); outside Kubernetes at once.
+ *   <li>An Envoy admin port that answers {@code /server_info} with HTTP 2xx but whose body cannot be read in time
+ *       (a loaded pod, a cold JVM) is never "no mesh": a proxy is there, its kind not yet known. Detection asks again
+ *       until the caller's deadline (a wait's deadline), or, after the window, until that admin's {@code /ready} says
+ *       {@code LIVE}; then it settles on an uncertain {@link MeshType#ENVOY} at that admin URL, so that the wait
+ *       polls its readiness (and times out) instead of releasing the app to a proxy that is not ready.
  * </ol>
+ *
+ * <p>{@code /server_info} is read as a stream and only as far as the node's id and metadata: Envoy 1.40's answer is
+ * about 124 kB (every compiled-in extension under {@code node.extensions}), of which detection needs the first 3 kB;
+ * the rest is never read, and the connection is closed.
  */
 public final class Detector {
   private static final long ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -38,6 +48,9 @@ public final class Detector {
   private final ProbeConfig config;
   private final AdminHttp http;
   private final ProcNetTcp proc;
+  /** The Envoy admin URL that answered but could not be read in the latest round, and why; null when none. */
+  private volatile @Nullable String unreadableAdmin;
+  private volatile @Nullable String unreadableWhy;
 
   public Detector(ProbeConfig config, AdminHttp http) {
     this.config = config;
@@ -62,12 +75,30 @@ public final class Detector {
     if (deadlineNanos - windowEnd < 0) {
       windowEnd = deadlineNanos;
     }
+    boolean told = false;
     while (true) {
       Detection found = probeOnce();
       if (found != null) {
         return found;
       }
       long now = System.nanoTime();
+      String unreadable = unreadableAdmin;
+      if (unreadable != null) {
+        // A proxy answered but could not be read: never "no mesh"; ask again until the caller's deadline.
+        if (now - deadlineNanos >= 0 || (now - windowEnd >= 0 && live(unreadable))) {
+          // At the deadline, or once its own /ready (5 bytes) says LIVE: the wait's readiness check takes it from here.
+          return unreadableEnvoy(unreadable, unreadableWhy);
+        }
+        if (!told && now - windowEnd >= 0) {
+          told = true;
+          Log.info(
+              "the Envoy admin API at " + unreadable + " answered, but its /server_info could not be read in time ("
+                  + unreadableWhy + ", meshprobe.http.timeout " + Durations.format(http.timeout())
+                  + "): a proxy is there, asking again until the wait's deadline");
+        }
+        TimeUnit.NANOSECONDS.sleep(Math.max(0, Math.min(ROUND_NANOS, deadlineNanos - now)));
+        continue;
+      }
       if (now - windowEnd >= 0) {
         String why =
             config.inKubernetes
@@ -77,6 +108,27 @@ public final class Detector {
       }
       TimeUnit.NANOSECONDS.sleep(Math.min(ROUND_NANOS, windowEnd - now));
     }
+  }
+
+  /** Whether Envoy's {@code /ready} at {@code admin} answers 200 {@code LIVE}. */
+  private boolean live(String admin) {
+    try {
+      AdminHttp.Answer a = http.get(admin + "/ready");
+      return a.ok() && a.body().startsWith("LIVE");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The verdict when an Envoy admin API answered but {@code /server_info} could not be read by the deadline. */
+  static Detection unreadableEnvoy(String admin, @Nullable String why) {
+    return Detection.builder(
+            MeshType.ENVOY,
+            "an Envoy admin API answered on " + admin + " but its /server_info could not be read in time (" + why
+                + "): a proxy is there, its kind and state unknown")
+        .certain(false)
+        .adminUrl(admin)
+        .build();
   }
 
   private Detection configured(MeshType mesh) {
@@ -141,6 +193,8 @@ public final class Detector {
 
   /** One round of asking the local ports; {@code null} when nothing answered yet. */
   public @Nullable Detection probeOnce() {
+    unreadableAdmin = null;
+    unreadableWhy = null;
     Set<Integer> ports = proc.listeningPorts();
     if (answers(config.istioStatusUrl + "/healthz/ready", ports)) {
       return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.PROXY_ANSWER, "pilot-agent answered on " + config.istioStatusUrl)
@@ -196,14 +250,20 @@ public final class Detector {
       return null;
     }
     NodeInfo node;
+    boolean[] answered = {false};
     try {
-      AdminHttp.Answer answer = http.get(admin + "/server_info");
-      if (!answer.body().trim().startsWith("{")) {
-        return null;
-      }
-      node = NodeInfo.read(new ByteArrayInputStream(answer.body().getBytes(StandardCharsets.UTF_8)));
+      node = http.get(admin + "/server_info", http.timeout(), body -> serverInfo(body, answered));
     } catch (IOException e) {
+      if (answered[0] && !(e instanceof JsonProcessingException) && unreadableAdmin == null) {
+        // HTTP 2xx came, the body did not (in time, or whole): a proxy is there. (A body that came and is not JSON
+        // is no Envoy's.)
+        unreadableAdmin = admin;
+        unreadableWhy = AdminHttp.describe(e);
+      }
       return null;
+    }
+    if (node == null) {
+      return null; // an answer that is not a JSON object: not an Envoy admin API
     }
     if (node.isIstioSidecar()) {
       return Results.detection(MeshType.ISTIO_SIDECAR, Detection.Source.PROXY_ANSWER, "Envoy /server_info on " + admin + " shows an Istio sidecar node")
@@ -225,6 +285,25 @@ public final class Detector {
         .version(node.serverVersion())
         .adminUrl(admin)
         .build();
+  }
+
+  /**
+   * Reads {@code /server_info} only as far as detection needs (the node's id and metadata, which Envoy writes before
+   * the 120 kB of {@code node.extensions}); {@code null} when the body does not start as a JSON object.
+   */
+  private static @Nullable NodeInfo serverInfo(InputStream body, boolean[] answered) throws IOException {
+    answered[0] = true;
+    BufferedInputStream in = new BufferedInputStream(body, 4096);
+    int c;
+    do {
+      in.mark(1);
+      c = in.read();
+    } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+    if (c != '{') {
+      return null;
+    }
+    in.reset();
+    return NodeInfo.read(in);
   }
 
   /**

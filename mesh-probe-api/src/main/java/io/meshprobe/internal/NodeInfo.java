@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The Envoy node of a {@code /server_info} answer or of a config dump's bootstrap: its id, Istio's node
  * metadata, and the server's version and state. Read with Jackson's streaming parser, stopping as soon as
- * the node has been read, so a large config dump is never held in memory.
+ * the node's id and metadata have been read, so a large config dump is never held in memory, and the ~120 kB of
+ * {@code node.extensions} that Envoy 1.40 writes after them into {@code /server_info} are never parsed.
  */
 public final class NodeInfo {
   static final JsonFactory JSON =
@@ -127,14 +128,19 @@ public final class NodeInfo {
     return false;
   }
 
+  /** Reads the node's fields up to its id and metadata, whichever comes last; the rest of the node is left unread. */
   private void readNode(JsonParser p) throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
+    boolean idSeen = false;
+    boolean metadataSeen = false;
+    while (!(idSeen && metadataSeen) && p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken v = p.nextToken();
       if ("id".equals(field) && v == JsonToken.VALUE_STRING) {
         id = p.getText();
+        idSeen = true;
       } else if ("metadata".equals(field) && v == JsonToken.START_OBJECT) {
         readMetadata(p);
+        metadataSeen = true;
       } else {
         p.skipChildren();
       }

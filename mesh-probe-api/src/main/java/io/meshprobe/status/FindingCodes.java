@@ -46,6 +46,8 @@ public final class FindingCodes {
   public static final String PROXY_MEMORY_OVER_BUDGET = "proxy-memory-over-budget";
   /** WARN: quitting the proxy would fail (Istio's status port refuses connections while Envoy answers). */
   public static final String QUIT_UNAVAILABLE = "quit-unavailable";
+  /** ERROR: Envoy gave up its initial fetch for LDS or CDS and had no successful update: it serves with no configuration. */
+  public static final String PROXY_NEVER_CONFIGURED = "proxy-never-configured";
   /** ERROR: the proxy was ready and then stopped answering (the status refresh's liveness rule). */
   public static final String PROXY_UNREACHABLE = "proxy-unreachable";
   /** INFO: the proxy runs as a native sidecar; no quit is needed. */
@@ -72,6 +74,7 @@ public final class FindingCodes {
               CONFIG_REJECTED,
               PROXY_MEMORY_OVER_BUDGET,
               QUIT_UNAVAILABLE,
+              PROXY_NEVER_CONFIGURED,
               PROXY_UNREACHABLE,
               NATIVE_SIDECAR));
 

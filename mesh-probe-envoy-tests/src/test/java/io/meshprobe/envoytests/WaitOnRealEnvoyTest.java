@@ -131,6 +131,43 @@ class WaitOnRealEnvoyTest {
       assertThat(status.ports()).isEmpty();
       assertThat(status.health().lastConfigUpdate()).isNull();
       assertThat(status.notes()).anySatisfy(n -> assertThat(n).contains("no listeners were read"));
+      assertThat(status.findings()).anySatisfy(f -> assertThat(f.code()).isEqualTo("proxy-never-configured"));
+      assertThat(status.hasErrors()).isTrue();
+    }
+  }
+
+  /**
+   * A bootstrap whose xDS cluster points nowhere (the control plane never starts) and a 1 s initial fetch timeout:
+   * Envoy counts {@code init_fetch_timeout}, turns LIVE with no configuration, and the wait is released like every
+   * /ready poller's; the status names it with the ERROR {@code proxy-never-configured}, which says what to check.
+   */
+  @Test
+  void xdsClusterPointingNowhereIsProxyNeverConfigured() throws Exception {
+    try (RealSidecar s =
+            RealSidecar.envoyMesh().controlPlaneLate().initialFetchTimeout(Duration.ofSeconds(1)).dir(Dirs.next("never-configured")).start();
+        MeshProbe probe = s.meshProbe().statusRefresh(Duration.ZERO).build()) {
+      WaitResult r = probe.awaitReady(Duration.ofSeconds(10));
+      assertThat(r.outcome()).as(r.message()).isEqualTo(WaitOutcome.READY);
+      assertThat(s.admin().stat("cluster_manager.cds.init_fetch_timeout")).isPositive();
+      MeshStatus status = probe.refreshStatus();
+      io.meshprobe.status.Finding f =
+          status.findings().stream().filter(x -> x.code().equals("proxy-never-configured")).findFirst().orElse(null);
+      assertThat(f).as(status.toString()).isNotNull();
+      assertThat(f.severity()).isEqualTo(io.meshprobe.status.Severity.ERROR);
+      assertThat(f.message()).contains("init_fetch_timeout", "control plane");
+      assertThat(status.hasErrors()).isTrue();
+    }
+  }
+
+  /** A configured generic Envoy shows no such finding. */
+  @Test
+  void configuredGenericEnvoyIsNotNeverConfigured() throws Exception {
+    try (RealSidecar s = RealSidecar.envoyMesh().initialFetchTimeout(Duration.ofSeconds(1)).dir(Dirs.next("configured")).start();
+        MeshProbe probe = s.meshProbe().statusRefresh(Duration.ZERO).build()) {
+      s.pushConfig();
+      assertThat(probe.awaitReady(Duration.ofSeconds(10)).outcome()).isEqualTo(WaitOutcome.READY);
+      MeshStatus status = probe.refreshStatus();
+      assertThat(status.findings()).noneSatisfy(f -> assertThat(f.code()).isEqualTo("proxy-never-configured"));
     }
   }
 

@@ -182,7 +182,12 @@ class MetricsIT {
     Files.writeString(config, "rules:\n  - pattern: \".*\"\n");
     String exporter = "-javaagent:" + jmxExporterJar() + "=127.0.0.1:" + port + ":" + config.toAbsolutePath();
     try (FakeSidecar sidecar = disconnectedIstio();
-        Forked app = new Forked(command(java, sidecar, List.of(exporter), plainClassPath(), "io.meshprobe.agent.it.apps.PlainMain"), Map.of())) {
+        // The app's port is named: the JVM itself listens only on the exporter's port, which the proxy's config does not
+        // know, and such a port makes no mTLS claim (no MtlsEnabled series); 9080 is the fake's inbound port.
+        Forked app =
+            new Forked(
+                command(java, sidecar, List.of(exporter, "-Dmeshprobe.ports=9080"), plainClassPath(), "io.meshprobe.agent.it.apps.PlainMain"),
+                Map.of())) {
       URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
       String[] body = new String[1];
       await()

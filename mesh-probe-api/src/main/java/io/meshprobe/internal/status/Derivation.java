@@ -132,6 +132,16 @@ public final class Derivation {
       b.note("several unlabelled process_resident_memory_bytes samples (the app's metrics merged in?): the proxy's own is not told apart");
     }
     healthFindings(health, proxy, now, memoryBudget, b);
+    String unconfigured = neverConfigured(e.envoyStats);
+    if (unconfigured != null) {
+      b.finding(
+          Results.finding(
+              FindingCodes.PROXY_NEVER_CONFIGURED,
+              Severity.ERROR,
+              "The proxy never received its configuration: " + unconfigured + ", so it serves without listeners or clusters"
+                  + " and traffic through it fails; check that " + (proxy.mesh().equals("istio") ? "istiod" : "its control plane")
+                  + " is running and reachable from the pod (the xDS cluster of its bootstrap), then restart the pod."));
+    }
     if (proxy.nativeSidecar() == Tristate.YES) {
       b.finding(
           Results.finding(
@@ -214,6 +224,30 @@ public final class Derivation {
       h.quitAvailable(Tristate.of(e.quitAnswered));
     }
     return h.build();
+  }
+
+  /**
+   * Whether Envoy gave up its initial fetch and never got an update: for LDS or CDS, {@code init_fetch_timeout} > 0
+   * and no {@code update_success} (Envoy docs, xDS subscription statistics). With an {@code initial_fetch_timeout}
+   * (15 s by default; Istio sets 0) Envoy then turns LIVE with no configuration at all, and {@code /ready} says 200.
+   *
+   * @return which subscriptions, e.g. {@code "CDS and LDS gave up their initial fetch (init_fetch_timeout) with no
+   *     successful update"}, or {@code null}
+   */
+  static @Nullable String neverConfigured(Map<String, Double> st) {
+    List<String> names = new ArrayList<>();
+    for (String sub : new String[] {"cluster_manager.cds", "listener_manager.lds"}) {
+      Double timeouts = st.get(sub + ".init_fetch_timeout");
+      Double success = st.get(sub + ".update_success");
+      if (timeouts != null && timeouts > 0 && (success == null || success <= 0)) {
+        names.add(sub.substring(sub.length() - 3).toUpperCase(Locale.ROOT));
+      }
+    }
+    if (names.isEmpty()) {
+      return null;
+    }
+    return (names.size() == 2 ? "CDS and LDS gave" : names.get(0) + " gave")
+        + " up the initial fetch (init_fetch_timeout) and had no successful update since (update_success 0)";
   }
 
   private static void healthFindings(ProxyHealth h, ProxyInfo proxy, Instant now, long memoryBudget, MeshStatusBuilder b) {
@@ -384,7 +418,10 @@ public final class Derivation {
         chains = catchAll;
       }
       PortProtocol protocol = protocol(chains);
-      MtlsMode mode = mode(chains);
+      // A port the dump has no chain for makes no mTLS claim: the catch-all chains it would fall to are not built from
+      // the policy in every version (Istio <= 1.4's plaintext passthrough), and a port re-read from the JVM may be one
+      // the proxy never sees (a management or debug port): UNKNOWN, not DISABLE (and no mtls-disabled from it).
+      MtlsMode mode = fromCatchAll ? MtlsMode.UNKNOWN : mode(chains);
       Tristate intercepted = intercepted(e, port);
       b.port(Results.portStatus(port, protocol, mode, intercepted, share(observed.get(port))));
       if (intercepted == Tristate.NO) {
@@ -427,7 +464,8 @@ public final class Derivation {
     }
     MtlsMode workload = majority(modes);
     MtlsMode catchAllMode = catchAll.isEmpty() ? MtlsMode.UNKNOWN : mode(catchAll);
-    if (workload == MtlsMode.UNKNOWN) {
+    if (workload == MtlsMode.UNKNOWN && ports.isEmpty()) {
+      // No app port at all: the catch-all is the only word on the policy. App ports the dump does not know stay UNKNOWN.
       workload = catchAllMode;
     }
     // Whether some inbound chain is configured to take plaintext: then plaintext seen is no contradiction of STRICT.

@@ -38,10 +38,11 @@ public final class StatusFetcher {
   static final String ISTIO_STATS = "/stats/prometheus?usedonly&filter=istio_(requests|tcp_connections_opened)_total";
   /**
    * Envoy's own health stats, asked the way pilot-agent's readiness probe asks ({@code usedonly} + an RE2
-   * {@code filter}): control-plane connection, LDS/CDS rejections and last update time, memory.
+   * {@code filter}): control-plane connection, LDS/CDS rejections, last update time, successful updates and initial
+   * fetch timeouts (a proxy that never got its configuration), memory.
    */
   static final String HEALTH_FILTER =
-      "^(control_plane\\.connected_state|(listener_manager\\.lds|cluster_manager\\.cds)\\.(update_rejected|update_time)"
+      "^(control_plane\\.connected_state|(listener_manager\\.lds|cluster_manager\\.cds)\\.(update_rejected|update_time|update_success|init_fetch_timeout)"
           + "|server\\.memory_(allocated|heap_size|physical_size))$";
   static final String ENVOY_STATS = "/stats?usedonly&filter=" + encode(HEALTH_FILTER);
   /** Only the listeners, each reduced to its name and error state (asked only when Envoy counted a rejection). */

@@ -97,8 +97,9 @@ class FixtureStatusTest {
 
   /**
    * Same 1.3 dump, port 15020 configured as an app port: it is in excludeInboundPorts → not intercepted. Port 8081
-   * (no chain) falls to the 1.3 catch-all chains: tcp_proxy + HCM(ALPN http/1.x), no TLS → AUTO, DISABLE; 8081 is not
-   * in includeInboundPorts "9080" → not intercepted either.
+   * (no chain) takes its protocol from the 1.3 catch-all chains (tcp_proxy + HCM(ALPN http/1.x) → AUTO) but makes no
+   * mTLS claim (UNKNOWN, where the plaintext passthrough once made it DISABLE); 8081 is not in includeInboundPorts
+   * "9080" → not intercepted either.
    */
   @Test
   void istio13_configuredPorts_excludedAndCatchAll() throws IOException {
@@ -106,7 +107,7 @@ class FixtureStatusTest {
     MeshStatus s = Derivation.derive(e, null, new Derivation.AppPorts(List.of(15020, 8081, 9080), List.of()), NOW);
     assertThat(s.ports())
         .containsExactly(
-            row(8081, PortProtocol.AUTO, MtlsMode.DISABLE, Tristate.NO),
+            row(8081, PortProtocol.AUTO, MtlsMode.UNKNOWN, Tristate.NO),
             row(9080, PortProtocol.HTTP, MtlsMode.PERMISSIVE, Tristate.YES),
             row(15020, PortProtocol.TCP, MtlsMode.DISABLE, Tristate.NO));
     assertThat(codes(s)).containsExactly("port-not-intercepted", "port-not-intercepted", "mtls-permissive");
@@ -159,7 +160,7 @@ class FixtureStatusTest {
    * 2023 (v3 listeners only, no bootstrap): virtualInbound chains 0.0.0.0_80 = tls + all Istio ALPNs +
    * transport_socket(require_client_certificate) HCM, and raw_buffer HCM → 80 HTTP PERMISSIVE. No bootstrap → version
    * unknown, still a sidecar (virtualInbound). The catch-all (2× catchall-http HCM, 3× tcp_proxy incl. TLS
-   * passthrough without socket) → AUTO PERMISSIVE for a configured port with no Service (8080).
+   * passthrough without socket) → AUTO for a listening port with no Service (8080), with no mTLS claim (UNKNOWN).
    */
   @Test
   void istio2023_v3_port80HttpPermissive_catchAllAuto() throws IOException {
@@ -172,8 +173,9 @@ class FixtureStatusTest {
 
     Evidence e = read("istio/sidecar-2023-httpbin-permissive-http-listeners.config_dump.json");
     MeshStatus listening = Derivation.derive(e, null, new Derivation.AppPorts(List.of(), List.of(8080, 15020)), NOW);
-    assertThat(listening.ports()).containsExactly(row(8080, PortProtocol.AUTO, MtlsMode.PERMISSIVE, Tristate.UNKNOWN));
-    assertThat(codes(listening)).containsExactly("port-sniffed", "mtls-permissive");
+    assertThat(listening.ports()).containsExactly(row(8080, PortProtocol.AUTO, MtlsMode.UNKNOWN, Tristate.UNKNOWN));
+    assertThat(listening.mtls()).isEqualTo(MtlsMode.UNKNOWN);
+    assertThat(codes(listening)).containsExactly("port-sniffed");
     assertThat(listening.findings().get(0).message()).contains("8080", "appProtocol", "'web' means AUTO");
   }
 

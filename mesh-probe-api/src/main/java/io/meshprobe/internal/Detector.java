@@ -122,8 +122,9 @@ public final class Detector {
 
   /** The verdict when an Envoy admin API answered but {@code /server_info} could not be read by the deadline. */
   static Detection unreadableEnvoy(String admin, @Nullable String why) {
-    return Detection.builder(
+    return Results.detection(
             MeshType.ENVOY,
+            Detection.Source.PROXY_ANSWER,
             "an Envoy admin API answered on " + admin + " but its /server_info could not be read in time (" + why
                 + "): a proxy is there, its kind and state unknown")
         .certain(false)

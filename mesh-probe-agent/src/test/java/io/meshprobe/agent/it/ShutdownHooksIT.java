@@ -56,6 +56,11 @@ class ShutdownHooksIT {
       jvm.add("-javaagent:" + earlyAgent + "=400"); // before mesh-probe's: its hook is registered before mesh-probe's premain
       jvm.addAll(props(sidecar));
       jvm.add("-Dmeshprobe.log.level=debug");
+      if (Forked.feature(java) < 16) {
+        // JDK 9-15 open every package of JDK 8 to all unnamed modules by default (--illegal-access=permit), the agent
+        // or not: deny, so that what is asserted below is what the agent does.
+        jvm.add("--illegal-access=deny");
+      }
       try (Forked app = Forked.app(java, jvm, "", "java-lang-open", "slow-hook=300")) {
         assertThat(app.awaitExit(T)).as("stderr %s", app.stderr()).isZero();
         assertThat(app.stdout()).as("stderr %s", app.stderr()).contains("java-lang-open=false", "java-lang-open-at-exit=false");

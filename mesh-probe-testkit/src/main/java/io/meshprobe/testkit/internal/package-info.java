@@ -17,6 +17,7 @@
  * mesh-probe-api: the testkit is the independent check on its parsers.
  *
  * <p>Also mesh-probe's own build tools, shipped here because every module's tests can reach them:
- * {@link io.meshprobe.testkit.internal.PublicApi}, the renderer of the checked-in public API dumps.
+ * {@link io.meshprobe.testkit.internal.PublicApi}, the renderer of the checked-in public API dumps, and
+ * {@link io.meshprobe.testkit.internal.GeneratedDocs}, the check of the generated sections of docs/reliability.md.
  */
 package io.meshprobe.testkit.internal;

@@ -54,6 +54,7 @@ bench() {
 # readiness_url, admin_url.
 start_sidecar() {
   local log=$out/sidecar-$RANDOM.log
+  sidecar_log=$log
   java -jar "$testkit" --mesh istio --free-ports "$@" > "$log" 2>&1 &
   sidecar_pid=$!
   pids+=("$sidecar_pid")
@@ -111,10 +112,10 @@ done
 # --- 2. CPU while waiting ----------------------------------------------------------------------------------------
 secs=$(n 6 2); reps=$(n 3 1)
 say "2. CPU while waiting (${reps} x ${secs} s per interval)"
-start_sidecar --never-ready
-cmd 2 "java -jar $testkit --mesh istio --free-ports --never-ready &   # another process"
-cmd 2 "java -cp \$CP io.meshprobe.benchmarks.WaitCpu <status-url> <readiness-url> $secs $reps"
-bench waitcpu -cp "$cp" io.meshprobe.benchmarks.WaitCpu "$status_url" "$readiness_url" "$secs" "$reps"
+start_sidecar --never-ready --log-requests
+cmd 2 "java -jar $testkit --mesh istio --free-ports --never-ready --log-requests > sidecar.log &   # another process"
+cmd 2 "java -cp \$CP io.meshprobe.benchmarks.WaitCpu <status-url> <readiness-url> $secs $reps sidecar.log"
+bench waitcpu -cp "$cp" io.meshprobe.benchmarks.WaitCpu "$status_url" "$readiness_url" "$secs" "$reps" "$sidecar_log"
 stop_sidecar
 
 # --- 3. gate vs block vs serial ----------------------------------------------------------------------------------

@@ -86,6 +86,9 @@ final class ShutdownHooks implements Function<Object, Object> {
       patcher.enableShutdownHooks();
       patcher.patchLoaded(inst, JdkPatcher.APPLICATION_SHUTDOWN_HOOKS);
       if (patcher.isPatched(JdkPatcher.APPLICATION_SHUTDOWN_HOOKS)) {
+        // The patched code calls Function.identity() for its default, whose first call spins a lambda class (on JDK
+        // 25 through the ClassFile API): once here, so that shutdown does not pay for it before any hook starts.
+        Function.identity();
         return h;
       }
       AgentLog.debug("ApplicationShutdownHooks.runHooks not patched; the quit will not wait for the other shutdown hooks");

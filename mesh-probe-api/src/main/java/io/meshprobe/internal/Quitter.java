@@ -1,6 +1,7 @@
 package io.meshprobe.internal;
 
 import io.meshprobe.Detection;
+import io.meshprobe.MeshType;
 import io.meshprobe.QuitOutcome;
 import io.meshprobe.QuitResult;
 import java.io.IOException;
@@ -49,40 +50,41 @@ public final class Quitter {
     return combine(all);
   }
 
+  // No switch on an enum here: javac compiles it to a synthetic class (Quitter$1) that the first quit would load and
+  // verify between the app's last shutdown hook and the request. Up to the request's write, a quit loads no class.
   private QuitResult quitMesh(Detection detection, long deadlineNanos) {
-    switch (detection.type()) {
-      case NONE:
-        return Results.quitResult(QuitOutcome.SKIPPED, "no mesh proxy, nothing to quit");
-      case ISTIO_AMBIENT:
-        return Results.quitResult(QuitOutcome.SKIPPED, "istio ambient mode: ztunnel runs on the node, nothing to quit");
-      default:
-        break;
+    MeshType type = detection.type();
+    if (type == MeshType.NONE) {
+      return Results.quitResult(QuitOutcome.SKIPPED, "no mesh proxy, nothing to quit");
+    }
+    if (type == MeshType.ISTIO_AMBIENT) {
+      return Results.quitResult(QuitOutcome.SKIPPED, "istio ambient mode: ztunnel runs on the node, nothing to quit");
     }
     if (detection.nativeSidecar()) {
       return Results.quitResult(
           QuitOutcome.SKIPPED,
           detection.mesh() + " proxy is a native sidecar: the kubelet stops it after the app, and a quit would make it restart the proxy");
     }
-    switch (detection.type()) {
-      case ISTIO_SIDECAR:
-        QuitResult agent = post(config.istioStatusUrl + "/quitquitquit", deadlineNanos, "pilot-agent");
-        if (agent.outcome() == QuitOutcome.SUCCESS) {
-          return agent;
-        }
-        QuitResult envoy = post(config.istioAdminUrl + "/quitquitquit", deadlineNanos, "Envoy admin");
-        return envoy.outcome() == QuitOutcome.SUCCESS
-            ? Results.quitResult(QuitOutcome.SUCCESS, envoy.message() + " (after " + agent.message() + ")")
-            : Results.quitResult(QuitOutcome.FAILED, agent.message() + "; " + envoy.message());
-      case LINKERD:
-        return linkerd(deadlineNanos);
-      case ENVOY:
-        if (detection.adminUrl() == null) {
-          return Results.quitResult(QuitOutcome.FAILED, "no Envoy admin URL known; set meshprobe.envoy.admin-url");
-        }
-        return post(detection.adminUrl() + "/quitquitquit", deadlineNanos, detection.mesh() + " Envoy admin");
-      default:
-        return Results.quitResult(QuitOutcome.SKIPPED, "nothing to quit");
+    if (type == MeshType.ISTIO_SIDECAR) {
+      QuitResult agent = post(config.istioStatusUrl + "/quitquitquit", deadlineNanos, "pilot-agent");
+      if (agent.outcome() == QuitOutcome.SUCCESS) {
+        return agent;
+      }
+      QuitResult envoy = post(config.istioAdminUrl + "/quitquitquit", deadlineNanos, "Envoy admin");
+      return envoy.outcome() == QuitOutcome.SUCCESS
+          ? Results.quitResult(QuitOutcome.SUCCESS, envoy.message() + " (after " + agent.message() + ")")
+          : Results.quitResult(QuitOutcome.FAILED, agent.message() + "; " + envoy.message());
     }
+    if (type == MeshType.LINKERD) {
+      return linkerd(deadlineNanos);
+    }
+    if (type == MeshType.ENVOY) {
+      if (detection.adminUrl() == null) {
+        return Results.quitResult(QuitOutcome.FAILED, "no Envoy admin URL known; set meshprobe.envoy.admin-url");
+      }
+      return post(detection.adminUrl() + "/quitquitquit", deadlineNanos, detection.mesh() + " Envoy admin");
+    }
+    return Results.quitResult(QuitOutcome.SKIPPED, "nothing to quit");
   }
 
   private QuitResult linkerd(long deadlineNanos) {
@@ -144,15 +146,6 @@ public final class Quitter {
   }
 
   private static int rank(QuitOutcome o) {
-    switch (o) {
-      case SKIPPED:
-        return 0;
-      case SUCCESS:
-        return 1;
-      case ENDPOINT_DISABLED:
-        return 2;
-      default:
-        return 3;
-    }
+    return o == QuitOutcome.SKIPPED ? 0 : o == QuitOutcome.SUCCESS ? 1 : o == QuitOutcome.ENDPOINT_DISABLED ? 2 : 3;
   }
 }

@@ -43,6 +43,11 @@ public final class AgentLog {
     }
   }
 
+  /** Whether a line at level {@code at} would be printed: for callers that would build a costly message. */
+  static boolean enabled(int at) {
+    return level >= at;
+  }
+
   public static boolean isDebug() {
     return level >= DEBUG;
   }

@@ -8,9 +8,11 @@ import io.meshprobe.QuitRule;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
 import io.meshprobe.internal.Log;
+import io.meshprobe.internal.MeshProbeKey;
+import io.meshprobe.internal.NodeInfo;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Locale;
 import java.util.function.Function;
 import java.util.logging.Level;
 import javax.management.ObjectName;
@@ -23,11 +25,14 @@ import javax.management.ObjectName;
  * plain socket, which no tracing agent instruments); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
- * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. Once a sidecar is
- * detected: the shutdown-hooks patch on {@code mesh-probe-hooks}; once the verdict is in, on {@code mesh-probe-init}:
- * the listening ports at once, the MXBean and the status report {@link #DEFERRED_INIT_MILLIS} later. Without a mesh
- * decided in premain ({@code NoMeshShortcut}), none of it. No thread of the agent keeps the app's class loader as its
- * context class loader.
+ * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. The shutdown-hooks
+ * patch runs on {@code mesh-probe-hooks}: from the start when {@code meshprobe.mesh} names a sidecar mesh (in parallel
+ * with building the probe; for Istio followed by loading Jackson for the node-metadata read on {@code mesh-probe-warm}),
+ * else once a sidecar is detected. Once a sidecar is detected, {@code mesh-probe-init} is started too and waits for the
+ * verdict, so that the verdict (in block mode between the proxy turning ready and {@code main}) loads no class and
+ * starts no thread; after it: the listening ports (in block mode with the rest), the MXBean and the status report
+ * {@link #DEFERRED_INIT_MILLIS} later. Without a mesh decided in premain ({@code NoMeshShortcut}), none of it. No
+ * thread of the agent keeps the app's class loader as its context class loader.
  */
 public final class AgentStarter {
   static final String MBEAN_NAME = "io.meshprobe:type=MeshProbe";
@@ -36,14 +41,17 @@ public final class AgentStarter {
   private final AgentConfig config;
   private final MeshProbe probe;
   private final AgentState state;
-  private final JdkPatcher patcher = new JdkPatcher();
+  private final JdkPatcher patcher;
+  private final ShutdownHooks.Patch hooksPatch;
   private final ExitWatch exit = new ExitWatch(Thread.currentThread());
 
-  private AgentStarter(Instrumentation inst, AgentConfig config, MeshProbe probe) {
+  private AgentStarter(Instrumentation inst, AgentConfig config, MeshProbe probe, JdkPatcher patcher, ShutdownHooks.Patch hooksPatch) {
     this.inst = inst;
     this.config = config;
     this.probe = probe;
     this.state = new AgentState(config, probe);
+    this.patcher = patcher;
+    this.hooksPatch = hooksPatch;
   }
 
   /**
@@ -79,8 +87,34 @@ public final class AgentStarter {
       lazyMetrics(inst, config);
       return;
     }
-    new AgentStarter(inst, config, newProbe(config)).run(attached);
+    JdkPatcher patcher = new JdkPatcher();
+    inst.addTransformer(patcher, true);
+    String mesh = configuredMesh();
+    boolean sidecar = mesh.equals("istio") || mesh.equals("linkerd") || mesh.equals("envoy");
+    ShutdownHooks.Patch hooks = new ShutdownHooks.Patch(inst, patcher, mesh.equals("istio") ? WARM_NODE_READ : null);
+    if (config.quit != QuitRule.Policy.NEVER && sidecar) {
+      // The sidecar is known without looking: the patch (ASM, tens of ms) runs while this thread builds the probe,
+      // instead of after it, so that a short JVM does not wait for it at exit; for Istio, whose node metadata the
+      // probe reads at once and the quit needs (a native sidecar is never quit), Jackson's classes are loaded next,
+      // on a daemon thread. If the start fails later, the patch stays inert: it hands the JDK's hook map to an object
+      // nobody asks.
+      hooks.start();
+    }
+    new AgentStarter(inst, config, newProbe(config), patcher, hooks).run(attached);
   }
+
+  /** {@code meshprobe.mesh}, lower case: anything but {@code auto} means the library detects nothing. */
+  static String configuredMesh() {
+    return AgentConfig.get(MeshProbeKey.MESH.key(), "auto").trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static final Runnable WARM_NODE_READ =
+      new Runnable() {
+        @Override
+        public void run() {
+          NodeInfo.warm();
+        }
+      };
 
   /**
    * The agent's probe. Its log lines go to {@link AgentLog} (stderr, one line each), never through
@@ -155,7 +189,6 @@ public final class AgentStarter {
 
   private void run(boolean attached) throws Exception {
     probe.addListener(state);
-    inst.addTransformer(patcher, true);
     if (config.metrics) {
       MicrometerBridge bridge = new MicrometerBridge(state);
       state.metrics = bridge;
@@ -171,11 +204,24 @@ public final class AgentStarter {
           });
     }
     installQuit();
+    probe.addListener(
+        new MeshProbeListener() {
+          @Override
+          public void onDetected(Detection d) {
+            if (d.type().hasSidecar()) {
+              if (quit != null) {
+                hooksPatch.start(); // unless started in start() already
+              }
+              init.start();
+            }
+          }
+        });
     try {
       proceed(attached);
     } catch (Throwable t) {
       // premain reports "agent not started, the app runs without it": then no quit at exit either.
       uninstallQuit();
+      init.release(null);
       throw t;
     }
   }
@@ -184,6 +230,7 @@ public final class AgentStarter {
     AgentConfig.WaitMode mode = attached ? AgentConfig.WaitMode.OFF : config.waitMode;
     switch (mode) {
       case BLOCK:
+        blocked = true;
         verdict(awaitReady(), true);
         break;
       case GATE:
@@ -242,42 +289,101 @@ public final class AgentStarter {
 
   private void verdict(Object result, boolean waited) {
     Detection d = result instanceof WaitResult ? ((WaitResult) result).detection() : (Detection) result;
-    if (waited) {
+    if (waited && AgentLog.enabled(AgentLog.WARN)) {
       WaitResult w = (WaitResult) result;
       if (w.outcome() == WaitOutcome.READY) {
-        AgentLog.info(w.message() + " (meshprobe.wait.mode=" + state.getWaitMode() + ")");
+        if (AgentLog.enabled(AgentLog.INFO)) {
+          AgentLog.info(w.message() + " (meshprobe.wait.mode=" + state.getWaitMode() + ")");
+        }
       } else if (w.outcome() != WaitOutcome.NO_PROXY) {
         AgentLog.warn(w.message() + "; the app goes on without it");
       }
     }
     if (!d.type().hasSidecar()) {
-      return; // no mesh, or ambient: nothing to quit, nothing more to set up
+      init.release(null); // no mesh, or ambient: nothing to quit, nothing more to set up
+      return;
     }
     if (notOwner != null) {
       // Said once, and only where there is a proxy the JVM could have quit.
       AgentLog.info("this JVM does not quit the " + d.mesh() + " proxy: " + notOwner);
     }
-    background(
-        "mesh-probe-init",
-        new Runnable() {
-          @Override
-          public void run() {
-            int[] ports = ListeningPorts.read();
-            QuitOnExit q = quit;
-            if (q != null) {
-              q.listening(ports);
-            }
-            try {
-              Thread.sleep(DEFERRED_INIT_MILLIS);
-            } catch (InterruptedException e) {
-              return;
-            }
-            if (config.jmx) {
-              registerMBean();
-            }
-            StatusReport.start(probe);
+    init.start(); // normally started already, when the sidecar was detected
+    init.release(d);
+  }
+
+  /**
+   * What follows a verdict with a sidecar, on the daemon thread {@code mesh-probe-init}: the listening ports (at once,
+   * or in block mode with the rest), the MXBean and the status report {@link #DEFERRED_INIT_MILLIS} later. The thread is started as soon as a sidecar is
+   * detected, before the wait polls, and waits for the verdict: so the verdict itself (in block mode, on premain's path
+   * between the proxy turning ready and {@code main}) loads no class and starts no thread, it only hands over.
+   */
+  private final class Init implements Runnable {
+    private boolean started;
+    private boolean released;
+    private Detection verdict;
+
+    synchronized void start() {
+      if (!started) {
+        started = true;
+        background("mesh-probe-init", this);
+      }
+    }
+
+    /** The verdict ({@code null}: nothing to do; a thread started for it ends). */
+    synchronized void release(Detection d) {
+      if (!released) {
+        released = true;
+        verdict = d;
+        notifyAll();
+      }
+    }
+
+    @Override
+    public void run() {
+      Detection d;
+      try {
+        synchronized (this) {
+          while (!released) {
+            wait();
           }
-        });
+          d = verdict;
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (d == null || !d.type().hasSidecar()) {
+        return;
+      }
+      // In block mode the app has not started at the verdict (it has no port yet), and this thread would compete with
+      // the JVM launching main for the CPU: the ports are read with the deferred work.
+      if (!blocked) {
+        readPorts();
+      }
+      try {
+        Thread.sleep(DEFERRED_INIT_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (blocked) {
+        readPorts();
+      }
+      if (config.jmx) {
+        registerMBean();
+      }
+      StatusReport.start(probe);
+    }
+  }
+
+  private final Init init = new Init();
+  /** Whether premain waited for the verdict (block mode). */
+  private volatile boolean blocked;
+
+  private void readPorts() {
+    int[] ports = ListeningPorts.read();
+    QuitOnExit q = quit;
+    if (q != null) {
+      q.listening(ports);
+    }
   }
 
   /**
@@ -333,7 +439,7 @@ public final class AgentStarter {
         return;
       }
     }
-    final QuitOnExit q = new QuitOnExit(state, config, exit, facts);
+    final QuitOnExit q = new QuitOnExit(state, config, exit, facts, hooksPatch);
     Thread hook = new Thread(q, "mesh-probe-quit");
     try {
       hook.setContextClassLoader(null);
@@ -343,31 +449,6 @@ public final class AgentStarter {
     }
     quitHook = hook;
     quit = q;
-    // Seeing the other hooks takes a patch of ApplicationShutdownHooks (ASM, tens of ms), so it is applied once a
-    // sidecar is known, on a thread of its own, off premain's path. Not a daemon: a main that returns before the patch
-    // is in place (a short Job) has the JVM wait for it, so the quit still waits for the app's hooks; an exit call
-    // in those few tens of ms quits without waiting for them (debug line).
-    probe.addListener(
-        new MeshProbeListener() {
-          private final AtomicBoolean captured = new AtomicBoolean();
-
-          @Override
-          public void onDetected(Detection d) {
-            if (d.type().hasSidecar() && captured.compareAndSet(false, true)) {
-              Thread t =
-                  daemon(
-                      "mesh-probe-hooks",
-                      new Runnable() {
-                        @Override
-                        public void run() {
-                          q.hooks(ShutdownHooks.install(inst, patcher));
-                        }
-                      });
-              t.setDaemon(false);
-              t.start();
-            }
-          }
-        });
     if (config.quit == QuitRule.Policy.AUTO || !config.quitOnFailure) {
       watchExit();
     }

@@ -20,18 +20,15 @@ final class QuitOnExit implements Runnable {
   private final ExitWatch exit;
   private final QuitRule.Facts atStart;
   private final AgentConfig config;
-  private volatile ShutdownHooks hooks;
+  private final ShutdownHooks.Patch hooks;
   /** Whether this JVM was ever seen listening on a TCP port (a server). */
   private volatile boolean served;
 
-  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit, QuitRule.Facts atStart) {
+  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit, QuitRule.Facts atStart, ShutdownHooks.Patch hooks) {
     this.state = state;
     this.config = config;
     this.exit = exit;
     this.atStart = atStart;
-  }
-
-  void hooks(ShutdownHooks hooks) {
     this.hooks = hooks;
   }
 
@@ -77,7 +74,7 @@ final class QuitOnExit implements Runnable {
         AgentLog.debug("no quit: " + skip);
         return;
       }
-      ShutdownHooks h = hooks;
+      ShutdownHooks h = hooks.hooks();
       if (h != null) {
         List<String> late = h.awaitOthers(System.nanoTime() + config.hooksTimeout.toNanos());
         if (!late.isEmpty()) {

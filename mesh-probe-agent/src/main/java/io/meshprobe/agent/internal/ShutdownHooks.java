@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -24,6 +25,50 @@ import java.util.function.Function;
  * patch is in place), the quit does not wait for the other hooks (degrades to plain ordering), with one debug line.
  */
 final class ShutdownHooks implements Function<Object, Object> {
+  /**
+   * The patch, applied at most once, on the agent's thread {@code mesh-probe-hooks}: from the agent's start when the
+   * configuration names a sidecar mesh ({@code meshprobe.mesh=istio|linkerd|envoy}, so that it runs while premain
+   * builds the probe), else once a sidecar is detected. That thread is not a daemon: a {@code main} that returns before
+   * the patch is in place has the JVM wait for it, so that the quit still waits for the app's hooks.
+   */
+  static class Patch implements Runnable {
+    private final Instrumentation inst;
+    private final JdkPatcher patcher;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final Runnable then;
+    private volatile ShutdownHooks hooks;
+
+    /** {@code then}: work for a daemon thread that this one starts once the patch is in, or {@code null}. */
+    Patch(Instrumentation inst, JdkPatcher patcher, Runnable then) {
+      this.inst = inst;
+      this.patcher = patcher;
+      this.then = then;
+    }
+
+    /** Starts the patch unless it was started before; {@code patcher} must already be a transformer of {@code inst}. */
+    void start() {
+      if (started.compareAndSet(false, true)) {
+        Thread t = AgentStarter.daemon("mesh-probe-hooks", this);
+        t.setDaemon(false);
+        t.start();
+      }
+    }
+
+    @Override
+    public void run() {
+      hooks = install(inst, patcher);
+      if (then != null) {
+        // A daemon of its own: the JVM must not wait for it at exit the way it waits for the patch.
+        AgentStarter.daemon("mesh-probe-warm", then).start();
+      }
+    }
+
+    /** The receiver of the JDK's hook map, or {@code null} while the patch is not in place (or failed). */
+    ShutdownHooks hooks() {
+      return hooks;
+    }
+  }
+
   /** The JDK's live hook map, handed over when shutdown starts; {@code null} until then. */
   private volatile Map<?, ?> hooks;
 
@@ -41,6 +86,9 @@ final class ShutdownHooks implements Function<Object, Object> {
       patcher.enableShutdownHooks();
       patcher.patchLoaded(inst, JdkPatcher.APPLICATION_SHUTDOWN_HOOKS);
       if (patcher.isPatched(JdkPatcher.APPLICATION_SHUTDOWN_HOOKS)) {
+        // The patched code calls Function.identity() for its default, whose first call spins a lambda class (on JDK
+        // 25 through the ClassFile API): once here, so that shutdown does not pay for it before any hook starts.
+        Function.identity();
         return h;
       }
       AgentLog.debug("ApplicationShutdownHooks.runHooks not patched; the quit will not wait for the other shutdown hooks");

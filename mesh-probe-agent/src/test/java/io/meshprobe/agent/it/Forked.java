@@ -129,6 +129,11 @@ final class Forked implements AutoCloseable {
     errPump = pump(process.getErrorStream(), err);
   }
 
+  /** The forked JVM's process id. */
+  long pid() {
+    return process.pid();
+  }
+
   static Forked app(String java, String agentArgs, String... appArgs) throws IOException {
     return app(java, List.of(), agentArgs, appArgs);
   }

@@ -125,18 +125,15 @@ public final class Detection {
     return adminUrl;
   }
 
+  /** If-else, not a switch over the enum: that compiles to a synthetic switch-map class, one more to load in premain. */
   private static String defaultMesh(MeshType type) {
-    switch (type) {
-      case ISTIO_SIDECAR:
-      case ISTIO_AMBIENT:
-        return "istio";
-      case LINKERD:
-        return "linkerd";
-      case ENVOY:
-        return "envoy";
-      default:
-        return "none";
+    if (type == MeshType.ISTIO_SIDECAR || type == MeshType.ISTIO_AMBIENT) {
+      return "istio";
     }
+    if (type == MeshType.LINKERD) {
+      return "linkerd";
+    }
+    return type == MeshType.ENVOY ? "envoy" : "none";
   }
 
   @Override
@@ -163,18 +160,15 @@ public final class Detection {
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();
-    switch (type) {
-      case NONE:
-        sb.append("no mesh proxy");
-        break;
-      case ISTIO_AMBIENT:
-        sb.append("istio ambient (ztunnel on the node, no sidecar)");
-        break;
-      default:
-        sb.append(mesh).append(' ').append(proxy()).append(nativeSidecar ? " native sidecar" : " sidecar");
-        if (version != null) {
-          sb.append(' ').append(version);
-        }
+    if (type == MeshType.NONE) {
+      sb.append("no mesh proxy");
+    } else if (type == MeshType.ISTIO_AMBIENT) {
+      sb.append("istio ambient (ztunnel on the node, no sidecar)");
+    } else {
+      sb.append(mesh).append(' ').append(proxy()).append(nativeSidecar ? " native sidecar" : " sidecar");
+      if (version != null) {
+        sb.append(' ').append(version);
+      }
     }
     sb.append(" (").append(certain ? "" : "not certain: ").append(source).append(')');
     return sb.toString();

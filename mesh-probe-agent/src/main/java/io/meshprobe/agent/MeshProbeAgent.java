@@ -21,6 +21,8 @@ import java.util.function.BiConsumer;
  *   <li>skips JDK and build tools silently (see {@link #skipReason});
  *   <li>refuses a second install: the system property {@value #INSTALLED} is set to the agent's version when
  *       it goes on, and a second {@code -javaagent} that finds it prints one line and does nothing;
+ *   <li>with {@code meshprobe.mesh=none} stops there: nothing to wait for or quit, decided without loading any other
+ *       class of the agent (the other keys are not read, so a bad value of one is not reported either);
  *   <li>hands off, by class name, to {@code io.meshprobe.agent.internal.AgentStarter$Entry}.
  * </ol>
  *
@@ -82,6 +84,14 @@ public final class MeshProbeAgent {
       Package p = MeshProbeAgent.class.getPackage();
       String version = p == null ? null : p.getImplementationVersion();
       System.setProperty(INSTALLED, version == null ? "dev" : version);
+      // The same rule as AgentConfig.meshNone (the library's settings reader, trimmed, any case); done here because
+      // loading the agent's and the library's classes from the jar is the whole cost of this case.
+      if ("none".equalsIgnoreCase(setting(parsed, "meshprobe.mesh", "auto"))) {
+        if ("debug".equalsIgnoreCase(setting(parsed, "meshprobe.log.level", "")) || "trace".equalsIgnoreCase(setting(parsed, "meshprobe.log.level", ""))) {
+          System.err.println("mesh-probe: meshprobe.mesh=none: nothing to wait for or quit");
+        }
+        return;
+      }
       try {
         // By name, through a JDK interface: not Method.invoke, which since JDK 18 spins method-handle classes at first
         // use (for start's (Instrumentation, boolean) shape on JDK 25, ~25 classes outside the CDS archive, with the

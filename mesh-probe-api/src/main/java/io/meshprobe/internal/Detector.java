@@ -132,18 +132,18 @@ public final class Detector {
         .build();
   }
 
+  /** If-else, not a switch over the enum: that would compile to a synthetic switch-map class, one more to load in premain. */
   private Detection configured(MeshType mesh) {
     String source = "configured: meshprobe.mesh";
-    switch (mesh) {
-      case ISTIO_SIDECAR:
-        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.istioAdminUrl).build();
-      case LINKERD:
-        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.linkerdAdminUrl).build();
-      case ENVOY:
-        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).adminUrl(config.envoyAdminUrl).build();
-      default:
-        return Results.detection(mesh, Detection.Source.CONFIGURATION, source).build();
+    DetectionBuilder b = Results.detection(mesh, Detection.Source.CONFIGURATION, source);
+    if (mesh == MeshType.ISTIO_SIDECAR) {
+      b.adminUrl(config.istioAdminUrl);
+    } else if (mesh == MeshType.LINKERD) {
+      b.adminUrl(config.linkerdAdminUrl);
+    } else if (mesh == MeshType.ENVOY) {
+      b.adminUrl(config.envoyAdminUrl);
     }
+    return b.build();
   }
 
   private Detection fromPodInfo(PodInfo pod) {

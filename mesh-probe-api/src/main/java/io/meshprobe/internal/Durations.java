@@ -21,7 +21,9 @@ public final class Durations {
       String number = value.substring(0, Math.max(0, value.length() - 1)).trim();
       switch (unit) {
         case 's':
-          return nonNegative(name, text, Duration.ofMillis(Math.round(Double.parseDouble(number) * 1000)));
+          // Whole seconds (the common case) without Double.parseDouble, whose FloatingDecimal is a cold path in premain.
+          return nonNegative(
+              name, text, Duration.ofMillis(wholeNumber(number) ? Long.parseLong(number) * 1000 : Math.round(Double.parseDouble(number) * 1000)));
         case 'm':
           return nonNegative(name, text, Duration.ofSeconds(Long.parseLong(number) * 60));
         case 'h':
@@ -30,10 +32,28 @@ public final class Durations {
           // A bare number means milliseconds, as in most agents' config.
           return nonNegative(name, text, Duration.ofMillis(Long.parseLong(value)));
       }
-    } catch (NumberFormatException | DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          name + " must be a duration such as 500ms, 5s or 2m, but was '" + text + "'", e);
+    } catch (RuntimeException e) {
+      // Not a multi-catch of NumberFormatException | DateTimeParseException: the verifier would load both exception
+      // classes (outside the CDS archive) each time this class is loaded, in premain too.
+      if (e instanceof NumberFormatException || e instanceof DateTimeParseException) {
+        throw new IllegalArgumentException(
+            name + " must be a duration such as 500ms, 5s or 2m, but was '" + text + "'", e);
+      }
+      throw e;
     }
+  }
+
+  /** One to 15 ASCII digits (no sign, no overflow when multiplied by 1000). */
+  private static boolean wholeNumber(String s) {
+    if (s.isEmpty() || s.length() > 15) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Duration nonNegative(String name, String text, Duration d) {
@@ -52,6 +72,7 @@ public final class Durations {
     if (ms % 1000 == 0) {
       return (ms / 1000) + "s";
     }
-    return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
+    long tenths = (ms + 50) / 100; // %.1f's half-up rounding, without java.util.Formatter
+    return (tenths / 10) + "." + (tenths % 10) + "s";
   }
 }

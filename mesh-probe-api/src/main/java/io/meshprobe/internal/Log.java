@@ -1,15 +1,34 @@
 package io.meshprobe.internal;
 
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 
 /**
  * mesh-probe's logging: {@code java.util.logging} under the logger {@code io.meshprobe}, so apps route it with their
  * usual bridges. A host that must not start {@code java.util.logging} (the agent, in premain) installs a
- * {@link Sink} instead, before anything is logged; the JUL logger is only looked up when no sink is set.
+ * {@link Sink} instead, before anything is logged; the JUL logger is only looked up when no sink is set. The levels are
+ * this class's own {@link Level}, not JUL's: loading {@code java.util.logging.Level} alone spins lambda classes (its
+ * {@code KnownLevel} registry), which a sink in premain does not need.
  */
 public final class Log {
+  /** A line's level: the {@code java.util.logging} level of the same name and {@link #intValue()}. */
+  public enum Level {
+    FINE(500),
+    INFO(800),
+    WARNING(900);
+
+    private final int value;
+
+    Level(int value) {
+      this.value = value;
+    }
+
+    /** The value of {@code java.util.logging.Level}'s level of the same name. */
+    public int intValue() {
+      return value;
+    }
+  }
+
   /** Where log lines go instead of {@code java.util.logging}. */
   public interface Sink {
     void log(Level level, String message, @Nullable Throwable thrown);
@@ -47,11 +66,13 @@ public final class Log {
       return;
     }
     Logger logger = Jul.LOGGER;
-    if (logger.isLoggable(level)) {
+    java.util.logging.Level jul =
+        level == Level.WARNING ? java.util.logging.Level.WARNING : level == Level.INFO ? java.util.logging.Level.INFO : java.util.logging.Level.FINE;
+    if (logger.isLoggable(jul)) {
       if (thrown == null) {
-        logger.log(level, "mesh-probe: " + message);
+        logger.log(jul, "mesh-probe: " + message);
       } else {
-        logger.log(level, "mesh-probe: " + message, thrown);
+        logger.log(jul, "mesh-probe: " + message, thrown);
       }
     }
   }

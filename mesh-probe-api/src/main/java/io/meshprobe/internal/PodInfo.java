@@ -1,9 +1,14 @@
 package io.meshprobe.internal;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * {@code key="value"} per line, the value quoted the way Go's {@code %q} does.
  */
 public final class PodInfo {
+  /** Size cap per file: a Downward API file is a few kB. */
+  private static final int MAX_BYTES = 1 << 20;
+
   private final Map<String, String> annotations;
   private final Map<String, String> labels;
 
@@ -48,12 +56,11 @@ public final class PodInfo {
       return null;
     }
     try {
-      if (Files.size(file) > 1 << 20) {
+      if (Files.size(file) > MAX_BYTES) {
         return null;
       }
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       Map<String, String> map = new LinkedHashMap<>();
-      for (String line : lines) {
+      for (String line : lines(file)) {
         int eq = line.indexOf('=');
         if (eq <= 0) {
           continue;
@@ -66,6 +73,46 @@ public final class PodInfo {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * The file's lines, as {@code Files.readAllLines(file, UTF_8)} gives them (malformed UTF-8 is an error; {@code \n},
+   * {@code \r} and {@code \r\n} end a line), but read with a plain {@code FileInputStream}: this runs in the agent's
+   * premain, where {@code readAllLines} loads about 35 JDK classes outside the CDS archive (a {@code FileChannel},
+   * a {@code BufferedReader} over a {@code StreamDecoder}) for a file of a few hundred bytes.
+   */
+  static List<String> lines(Path file) throws IOException {
+    byte[] b = new byte[4096];
+    int len = 0;
+    try (InputStream in = new FileInputStream(file.toFile())) {
+      int n;
+      while ((n = in.read(b, len, b.length - len)) > 0) {
+        len += n;
+        if (len == b.length) {
+          if (b.length > MAX_BYTES) {
+            throw new IOException(file + " is larger than " + MAX_BYTES + " bytes");
+          }
+          b = Arrays.copyOf(b, b.length * 2);
+        }
+      }
+    }
+    String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, 0, len)).toString();
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\r') {
+        lines.add(text.substring(start, i));
+        if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    if (start < text.length()) {
+      lines.add(text.substring(start));
+    }
+    return lines;
   }
 
   /** Undoes Go's {@code %q} quoting: {@code "a\"b"} → {@code a"b}. A value without quotes is returned as it is. */

@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,41 +58,59 @@ public final class ProbeConfig {
    *     are not allowed, or a value set in code has the wrong type (a builder bug)
    */
   public ProbeConfig(Map<MeshProbeKey, ? extends @Nullable Object> setInCode, Settings.Source source, Path procNet) {
+    // Plain calls, no lambdas or method references: this runs in the agent's premain, where every lambda spins a class
+    // through invokedynamic in a cold JVM (18 of them here cost ~18 ms before main).
     Layers c = new Layers(setInCode, new Settings(source));
-    boolean allowRemote = c.get(MeshProbeKey.ADMIN_ALLOW_REMOTE, Boolean.class, c.s::bool);
-    this.enabled = c.get(MeshProbeKey.ENABLED, Boolean.class, c.s::bool);
+    Settings s = c.s;
+    boolean allowRemote = c.isSet(MeshProbeKey.ADMIN_ALLOW_REMOTE) ? c.code(MeshProbeKey.ADMIN_ALLOW_REMOTE, Boolean.class) : s.bool(MeshProbeKey.ADMIN_ALLOW_REMOTE);
+    this.enabled = c.isSet(MeshProbeKey.ENABLED) ? c.code(MeshProbeKey.ENABLED, Boolean.class) : s.bool(MeshProbeKey.ENABLED);
     this.mesh =
-        c.get(MeshProbeKey.MESH, MeshType.class, k -> parseMesh(c.s.choice(k, "auto", "istio", "linkerd", "envoy", "ambient", "none")));
-    this.detectWindow = c.get(MeshProbeKey.DETECT_WINDOW, Duration.class, c.s::duration);
-    this.podInfoDir = c.get(MeshProbeKey.PODINFO_DIR, Path.class, k -> Paths.get(c.s.string(k)));
+        c.isSet(MeshProbeKey.MESH)
+            ? c.code(MeshProbeKey.MESH, MeshType.class)
+            : parseMesh(s.choice(MeshProbeKey.MESH, "auto", "istio", "linkerd", "envoy", "ambient", "none"));
+    this.detectWindow = c.duration(MeshProbeKey.DETECT_WINDOW);
+    this.podInfoDir = c.isSet(MeshProbeKey.PODINFO_DIR) ? c.code(MeshProbeKey.PODINFO_DIR, Path.class) : Paths.get(s.string(MeshProbeKey.PODINFO_DIR));
     this.procNet = procNet;
-    boolean windowExplicit = setInCode.containsKey(MeshProbeKey.DETECT_WINDOW) || c.s.raw(MeshProbeKey.DETECT_WINDOW.key()) != null;
+    boolean windowExplicit = setInCode.containsKey(MeshProbeKey.DETECT_WINDOW) || s.raw(MeshProbeKey.DETECT_WINDOW.key()) != null;
     this.inKubernetes = windowExplicit || source.env("KUBERNETES_SERVICE_HOST") != null;
-    this.waitTimeout = c.get(MeshProbeKey.WAIT_TIMEOUT, Duration.class, c.s::duration);
-    this.failOnTimeout = c.get(MeshProbeKey.WAIT_ON_TIMEOUT, Boolean.class, k -> parseOnTimeout(c.s.choice(k, "continue", "fail")));
-    this.waitInterval = c.get(MeshProbeKey.WAIT_INTERVAL, Duration.class, c.s::positiveDuration);
-    this.quitTimeout = c.get(MeshProbeKey.QUIT_TIMEOUT, Duration.class, c.s::positiveDuration);
+    this.waitTimeout = c.duration(MeshProbeKey.WAIT_TIMEOUT);
+    this.failOnTimeout =
+        c.isSet(MeshProbeKey.WAIT_ON_TIMEOUT)
+            ? c.code(MeshProbeKey.WAIT_ON_TIMEOUT, Boolean.class)
+            : parseOnTimeout(s.choice(MeshProbeKey.WAIT_ON_TIMEOUT, "continue", "fail"));
+    this.waitInterval = c.positiveDuration(MeshProbeKey.WAIT_INTERVAL);
+    this.quitTimeout = c.positiveDuration(MeshProbeKey.QUIT_TIMEOUT);
+    List<?> extra =
+        c.isSet(MeshProbeKey.QUIT_EXTRA_URLS) ? c.code(MeshProbeKey.QUIT_EXTRA_URLS, List.class) : split(s.string(MeshProbeKey.QUIT_EXTRA_URLS));
     List<String> checkedExtra = new ArrayList<>();
-    for (Object url : c.get(MeshProbeKey.QUIT_EXTRA_URLS, List.class, k -> split(c.s.string(k)))) {
+    for (Object url : extra) {
       checkedExtra.add(Urls.checked(MeshProbeKey.QUIT_EXTRA_URLS.key(), (String) url, allowRemote));
     }
     this.extraQuitUrls = Collections.unmodifiableList(checkedExtra);
     this.istioStatusUrl = c.url(MeshProbeKey.ISTIO_STATUS_URL, allowRemote);
     this.istioReadinessUrl = c.url(MeshProbeKey.ISTIO_READINESS_URL, allowRemote);
     this.istioAdminUrl = c.url(MeshProbeKey.ISTIO_ADMIN_URL, allowRemote);
-    String envoy = c.get(MeshProbeKey.ENVOY_ADMIN_URL, String.class, c.s::string);
+    String envoy = c.string(MeshProbeKey.ENVOY_ADMIN_URL);
     this.envoyAdminUrl = envoy.isEmpty() ? null : Urls.checked(MeshProbeKey.ENVOY_ADMIN_URL.key(), envoy, allowRemote);
     this.linkerdAdminUrl = c.url(MeshProbeKey.LINKERD_ADMIN_URL, allowRemote);
-    this.httpTimeout = c.get(MeshProbeKey.HTTP_TIMEOUT, Duration.class, c.s::positiveDuration);
-    this.maxBody = c.get(MeshProbeKey.HTTP_MAX_BODY, Long.class, c.s::positiveBytes);
-    this.statusRefresh = c.get(MeshProbeKey.STATUS_REFRESH, Duration.class, c.s::duration);
+    this.httpTimeout = c.positiveDuration(MeshProbeKey.HTTP_TIMEOUT);
+    this.maxBody = c.isSet(MeshProbeKey.HTTP_MAX_BODY) ? c.code(MeshProbeKey.HTTP_MAX_BODY, Long.class) : s.positiveBytes(MeshProbeKey.HTTP_MAX_BODY);
+    this.statusRefresh = c.duration(MeshProbeKey.STATUS_REFRESH);
+    List<?> portList;
+    if (c.isSet(MeshProbeKey.PORTS)) {
+      portList = c.code(MeshProbeKey.PORTS, List.class);
+    } else {
+      String csv = s.string(MeshProbeKey.PORTS);
+      // StatusFetcher (a large class) is only loaded when there is something to parse.
+      portList = csv.trim().isEmpty() ? Collections.emptyList() : StatusFetcher.parsePorts(csv);
+    }
     List<Integer> ports = new ArrayList<>();
-    for (Object p : c.get(MeshProbeKey.PORTS, List.class, k -> StatusFetcher.parsePorts(c.s.string(k)))) {
+    for (Object p : portList) {
       ports.add((Integer) p);
     }
     this.ports = Collections.unmodifiableList(ports);
-    this.proxyMemoryBudget = c.get(MeshProbeKey.PROXY_MEMORY_BUDGET, Long.class, c.s::bytes);
-    this.quitPreflight = c.get(MeshProbeKey.QUIT_PREFLIGHT, Boolean.class, c.s::bool);
+    this.proxyMemoryBudget = c.isSet(MeshProbeKey.PROXY_MEMORY_BUDGET) ? c.code(MeshProbeKey.PROXY_MEMORY_BUDGET, Long.class) : s.bytes(MeshProbeKey.PROXY_MEMORY_BUDGET);
+    this.quitPreflight = c.isSet(MeshProbeKey.QUIT_PREFLIGHT) ? c.code(MeshProbeKey.QUIT_PREFLIGHT, Boolean.class) : s.bool(MeshProbeKey.QUIT_PREFLIGHT);
   }
 
   /** The two layers of a value: set in code, else read by {@link Settings} (property, environment, default). */
@@ -106,11 +123,12 @@ public final class ProbeConfig {
       this.s = s;
     }
 
-    /** {@code null} only where code may set null ({@link MeshProbeKey#MESH}, auto). */
-    <T> T get(MeshProbeKey key, Class<T> type, Function<MeshProbeKey, T> fallback) {
-      if (!set.containsKey(key)) {
-        return fallback.apply(key);
-      }
+    boolean isSet(MeshProbeKey key) {
+      return set.containsKey(key);
+    }
+
+    /** The value set in code; {@code null} only where code may set null ({@link MeshProbeKey#MESH}, auto). */
+    <T> T code(MeshProbeKey key, Class<T> type) {
       Object v = set.get(key);
       if (v != null && !type.isInstance(v)) {
         throw new IllegalArgumentException(key.key() + " was set in code as a " + v.getClass().getName() + ", not a " + type.getName());
@@ -118,8 +136,20 @@ public final class ProbeConfig {
       return type.cast(v);
     }
 
+    String string(MeshProbeKey key) {
+      return isSet(key) ? code(key, String.class) : s.string(key);
+    }
+
+    Duration duration(MeshProbeKey key) {
+      return isSet(key) ? code(key, Duration.class) : s.duration(key);
+    }
+
+    Duration positiveDuration(MeshProbeKey key) {
+      return isSet(key) ? code(key, Duration.class) : s.positiveDuration(key);
+    }
+
     String url(MeshProbeKey key, boolean allowRemote) {
-      return Urls.checked(key.key(), get(key, String.class, s::string), allowRemote);
+      return Urls.checked(key.key(), string(key), allowRemote);
     }
   }
 

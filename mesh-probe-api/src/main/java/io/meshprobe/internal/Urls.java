@@ -43,7 +43,7 @@ public final class Urls {
       return true;
     }
     // Only literal addresses count; a name other than localhost is never resolved here.
-    if (!h.matches("[0-9.]+") && !h.contains(":")) {
+    if (!digitsAndDots(h) && !h.contains(":")) {
       return false;
     }
     try {
@@ -51,5 +51,19 @@ public final class Urls {
     } catch (UnknownHostException e) {
       return false;
     }
+  }
+
+  /** Whether {@code s} is one or more of {@code 0-9} and {@code .}: a loop, not a regex (this runs in premain). */
+  private static boolean digitsAndDots(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if ((ch < '0' || ch > '9') && ch != '.') {
+        return false;
+      }
+    }
+    return true;
   }
 }

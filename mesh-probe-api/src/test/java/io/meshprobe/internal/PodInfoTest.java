@@ -35,6 +35,24 @@ class PodInfoTest {
   }
 
   @Test
+  void linesAreThoseOfFilesReadAllLines() throws IOException {
+    String[] texts = {
+      "", "a=1", "a=1\n", "a=1\r\nb=2\rc=3\n\nd=\"é\"", "\n\n", "x\r", "big=" + "v".repeat(10_000) + "\nlast=1"
+    };
+    for (String text : texts) {
+      Path file = dir.resolve("f");
+      Files.write(file, text.getBytes(StandardCharsets.UTF_8));
+      assertThat(PodInfo.lines(file)).as("%s", text).isEqualTo(Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void malformedUtf8IsAnUnreadableFileAsWithReadAllLines() throws IOException {
+    Files.write(dir.resolve("annotations"), new byte[] {'a', '=', (byte) 0xC3, (byte) 0x28, '\n'});
+    assertThat(PodInfo.read(dir)).isNull();
+  }
+
+  @Test
   void missingFilesMeanNoPodInfo() {
     assertThat(PodInfo.read(dir)).isNull();
   }

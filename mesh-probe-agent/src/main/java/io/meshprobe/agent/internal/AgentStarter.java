@@ -14,7 +14,6 @@ import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.logging.Level;
 import javax.management.ObjectName;
 
 /**
@@ -134,9 +133,9 @@ public final class AgentStarter {
   private static final Log.Sink LOG_SINK =
       new Log.Sink() {
         @Override
-        public void log(Level level, String message, Throwable thrown) {
+        public void log(Log.Level level, String message, Throwable thrown) {
           String line = thrown == null ? message : message + ": " + thrown;
-          if (level.intValue() >= Level.WARNING.intValue()) {
+          if (level == Log.Level.WARNING) {
             AgentLog.warn(line);
           } else {
             AgentLog.debug(line);

@@ -185,27 +185,33 @@ class QuitSafetyIT {
   }
 
   /**
-   * A start that fails after the quit hook is in (here: a runtime jlinked without {@code java.logging}, which the
-   * library's log levels need) takes the hook back: "the app runs without it" means no quit at exit either.
+   * A start that fails after the quit hook is in takes the hook back: "the app runs without it" means no quit at exit
+   * either. The failure: a class of the wait's result ({@code WaitResult}, first loaded when the wait ends, never by the
+   * quit) shadowed on the boot class path by one without its members, so the wait ends in a {@code LinkageError} after
+   * the proxy answered ready. (It used to be a runtime jlinked without {@code java.logging}; the agent no longer
+   * needs that module before main.)
    */
   @org.junit.jupiter.api.Test
   void anAgentThatFailsAfterInstallingItsQuitHookSendsNoQuit() throws Exception {
-    Path jlink = Paths.get(System.getProperty("java.home"), "bin", "jlink");
-    Assumptions.assumeTrue(Files.isExecutable(jlink), "jlink in the build's JDK");
-    Path image = target().resolve("jlink-no-logging");
-    if (!Files.isExecutable(image.resolve("bin/java"))) {
-      Process p =
-          new ProcessBuilder(jlink.toString(), "--add-modules", "java.base,java.instrument,java.management", "--output", image.toString())
-              .inheritIO()
-              .start();
-      assertThat(p.waitFor()).as("jlink").isZero();
-    }
-    try (FakeSidecar sidecar = istio().start();
-        Forked app = Forked.app(image.resolve("bin/java").toString(), props(sidecar), "", "installed")) {
-      assertThat(app.awaitExit(T)).isZero();
-      assertThat(app.stderr()).filteredOn(l -> l.startsWith("mesh-probe: agent not started")).as("stderr %s", app.stderr()).hasSize(1);
-      assertThat(app.line("installed=")).isEqualTo("installed=null");
-      assertThat(count(sidecar, "/quitquitquit")).as("no quit from an agent that did not start").isZero();
+    Path src = target().resolve("shadow-src/io/meshprobe/agent/shaded/meshprobe/WaitResult.java");
+    Path classes = target().resolve("shadow-classes");
+    Files.createDirectories(src.getParent());
+    Files.write(
+        src,
+        "package io.meshprobe.agent.shaded.meshprobe; public final class WaitResult { private WaitResult() {} }".getBytes(StandardCharsets.UTF_8));
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    Assumptions.assumeTrue(javac != null, "a JDK with javac runs the build");
+    assertThat(javac.run(null, null, null, "--release", "8", "-d", classes.toString(), src.toString())).as("javac").isZero();
+    try (FakeSidecar sidecar = istio().start()) {
+      List<String> options = new ArrayList<>(props(sidecar));
+      options.add("-Xbootclasspath/a:" + classes);
+      try (Forked app = Forked.app(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), options, "", "installed")) {
+        assertThat(app.awaitExit(T)).isZero();
+        assertThat(app.stderr()).filteredOn(l -> l.startsWith("mesh-probe: agent not started")).as("stderr %s", app.stderr()).hasSize(1);
+        assertThat(app.line("installed=")).isEqualTo("installed=null");
+        assertThat(count(sidecar, "/quitquitquit")).as("no quit from an agent that did not start").isZero();
+      }
     }
   }
+
 }

@@ -115,6 +115,17 @@ final class Target {
 
   static boolean isLoopbackLiteral(String host) {
     String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-    return "localhost".equals(h) || h.startsWith("127.") && h.matches("[0-9.]+") || "::1".equals(h) || "0:0:0:0:0:0:0:1".equals(h);
+    return "localhost".equals(h) || h.startsWith("127.") && digitsAndDots(h) || "::1".equals(h) || "0:0:0:0:0:0:0:1".equals(h);
+  }
+
+  /** {@code [0-9.]+} without a regex: java.util.regex is a cold path (and spins lambdas) in premain. */
+  private static boolean digitsAndDots(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if ((ch < '0' || ch > '9') && ch != '.') {
+        return false;
+      }
+    }
+    return !s.isEmpty();
   }
 }

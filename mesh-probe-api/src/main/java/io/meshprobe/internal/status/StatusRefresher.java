@@ -59,7 +59,10 @@ public final class StatusRefresher implements AutoCloseable {
 
   private final Duration interval;
   private final List<Integer> configuredPorts;
-  private final StatusFetcher fetcher;
+  private final ProbeConfig config;
+  private final AdminHttp http;
+  /** Built at the first read, not with the probe: StatusFetcher (and what it links) stays out of the agent's premain. */
+  private @Nullable StatusFetcher fetcher;
   private final Supplier<Detection> detect;
   private final Readiness readiness;
   private final Sink sink;
@@ -81,21 +84,32 @@ public final class StatusRefresher implements AutoCloseable {
   public StatusRefresher(ProbeConfig config, AdminHttp http, Supplier<Detection> detect, Readiness readiness, Sink sink) {
     this.interval = config.statusRefresh;
     this.configuredPorts = config.ports;
-    this.fetcher =
-        new StatusFetcher(
-            http,
-            config.istioAdminUrl,
-            config.istioStatusUrl,
-            config.linkerdAdminUrl,
-            config.proxyMemoryBudget,
-            // The whole read, every request included: a proxy that drips its answers cannot hold the refresher.
-            config.httpTimeout.multipliedBy(STATUS_BUDGET_CALLS));
+    this.config = config;
+    this.http = http;
     this.detect = detect;
     this.readiness = readiness;
     this.sink = sink;
   }
 
   /** The latest snapshot, or {@code null}. Makes no call and starts nothing. */
+  /** The fetcher, built on first use; called under {@code refreshLock}. */
+  private StatusFetcher fetcher() {
+    StatusFetcher f = fetcher;
+    if (f == null) {
+      f =
+          new StatusFetcher(
+              http,
+              config.istioAdminUrl,
+              config.istioStatusUrl,
+              config.linkerdAdminUrl,
+              config.proxyMemoryBudget,
+              // The whole read, every request included: a proxy that drips its answers cannot hold the refresher.
+              config.httpTimeout.multipliedBy(STATUS_BUDGET_CALLS));
+      fetcher = f;
+    }
+    return f;
+  }
+
   public @Nullable MeshStatus cached() {
     return cached;
   }
@@ -120,7 +134,7 @@ public final class StatusRefresher implements AutoCloseable {
         Detection d = detect.get();
         checkedAt = System.nanoTime();
         ReadinessCheck.Result r = d.type().hasSidecar() ? readiness.check(d) : null;
-        StatusFetcher.Reading reading = fetcher.read(d, appPorts());
+        StatusFetcher.Reading reading = fetcher().read(d, appPorts());
         s = reading.status;
         if (r != null) {
           if (r.answered || reading.answered) {

@@ -95,7 +95,7 @@ if cpu is not None and cpu > 2:
                    f"is waking the polling thread up to 125 times a second: on a loaded machine each wake-up and "
                    f"exchange costs ~0.1-0.2 ms (a plain 8 ms sleep loop alone costs 0.5-1 % there). At 20 ms the "
                    f"wait costs {c20:.2f} %, at 50 ms {c50:.2f} %. The pause already grows after the first 2 s of "
-                   f"a wait (up to 2.5x at 5 s); a miss here is most likely the machine's load: re-run quieter."))
+                   f"a wait (1.5x at 3 s, then up to 12.5x from about 6.4 s); a miss here is most likely the machine's load: re-run quieter."))
 
 # ---------------------------------------------------------------- 3. gate
 faster = r("gate.faster-than-serial-pct")
@@ -338,7 +338,7 @@ for k, name, uk, iv in (("default", "8 ms (default)", "mesh-probe-default-interv
       f"{ms(r(f'unblock.{uk}.p99'), 2)} |")
 w("")
 w("CPU per poll ≈ (wait CPU − idle CPU) × interval: at most one poll per interval (fewer after the first 2 s of a "
-  "wait, when the pause grows up to 2.5× the interval), so this is a lower bound on the CPU one poll costs the app.")
+  "wait, when the pause grows: 1.5× the interval at 3 s, 12× at 6 s), so this is a lower bound on the CPU one poll costs the app.")
 commands("2")
 
 w("## 3. Gate vs block vs serial: time to the first successful outbound call")

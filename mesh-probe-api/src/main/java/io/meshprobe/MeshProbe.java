@@ -977,7 +977,8 @@ public final class MeshProbe implements AutoCloseable {
 
     /**
      * Poll period while the proxy answers "not ready" ({@code meshprobe.wait.interval}, default 8 ms); half of it while
-     * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited, up to 2.5×.
+     * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited: 1.5× at 3 s,
+     * then with the cube of the time waited, up to 12.5× from about 6.4 s (100 ms by default).
      */
     public Builder waitInterval(Duration interval) {
       return put(MeshProbeKey.WAIT_INTERVAL, positive("waitInterval", interval));

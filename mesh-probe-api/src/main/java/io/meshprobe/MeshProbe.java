@@ -405,6 +405,7 @@ public final class MeshProbe implements AutoCloseable {
     @Override
     public void run() {
       try {
+        preloadReadyPath();
         if (nodeInfoNow) {
           completeNodeInfo();
         }
@@ -424,6 +425,18 @@ public final class MeshProbe implements AutoCloseable {
         quietly(e);
       } finally {
         ownThreads.remove(Thread.currentThread());
+      }
+    }
+
+    /**
+     * Loads the classes the caller's ready path needs and has not used yet (the result, its outcome, its message's
+     * switch), here while the proxy is not ready: a cold JVM, e.g. the agent's, reads each one from the jar at its
+     * first use.
+     */
+    private void preloadReadyPath() {
+      Detection d = detection;
+      if (d != null) {
+        new WaitResult(WaitOutcome.READY, Duration.ZERO, d, null, null).message();
       }
     }
 

@@ -275,6 +275,7 @@ public final class MeshProbe implements AutoCloseable {
     Detection d = null;
     ReadinessCheck.Result last = null;
     @Nullable WaitTail tail = null;
+    boolean tailTried = false;
     boolean readyAtEnd = false;
     try {
       d = detect(background ? System.nanoTime() + config.detectWindow.toNanos() : deadline);
@@ -292,6 +293,7 @@ public final class MeshProbe implements AutoCloseable {
       // after the wait then does not read it at exit, and a read that fails this early is retried once ready.
       if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
         tail = startWaitTail(true);
+        tailTried = true;
       }
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
@@ -326,9 +328,12 @@ public final class MeshProbe implements AutoCloseable {
           fireWaiting(d, since(start), last.answer);
           nextProgress += PROGRESS_EVERY_NANOS;
         }
-        if (tail == null) {
+        if (!tailTried) {
           // Started while the proxy is not ready yet, so that the ready path starts no thread.
-          tail = startWaitTail(false);
+          tailTried = true;
+          if (tail == null) {
+            tail = startWaitTail(false);
+          }
         }
         long pause = ReadinessCheck.pause(interval, now - start, last.refused);
         if (background) {
@@ -354,18 +359,22 @@ public final class MeshProbe implements AutoCloseable {
    * itself.
    */
   private void endWait(@Nullable WaitTail tail, boolean ready) {
-    if (tail == null) {
-      if (!ready || closed) {
-        http.closeIdle(); // no proxy, or ended before its first pause: nothing else to do, no thread for it
-        return;
-      }
+    if (tail == null && ready && !closed) {
       tail = startWaitTail(false);
+    }
+    if (tail == null) {
+      http.closeIdle(); // no proxy, ended before its first pause, or no thread to be had: nothing else to do
+      return;
     }
     tail.end(ready);
   }
 
-  /** Starts a wait's tail thread; with {@code nodeInfoNow}, it reads Istio's node metadata while the wait polls. */
-  private WaitTail startWaitTail(boolean nodeInfoNow) {
+  /**
+   * Starts a wait's tail thread; with {@code nodeInfoNow}, it reads Istio's node metadata while the wait polls. Null
+   * when no thread could be started (out of memory or of threads): the wait goes on without one, and its caller then
+   * closes the poll's connection itself.
+   */
+  private @Nullable WaitTail startWaitTail(boolean nodeInfoNow) {
     WaitTail tail = new WaitTail(nodeInfoNow);
     ThreadFactory factory = builder.threads;
     Thread t = factory != null ? factory.newThread(tail) : new Thread(tail);
@@ -373,7 +382,13 @@ public final class MeshProbe implements AutoCloseable {
     t.setDaemon(true);
     // A thread of the probe's own: not the caller's class loader (a container's leak check must not blame the app).
     t.setContextClassLoader(null);
-    startOwn(t);
+    try {
+      startOwn(t);
+    } catch (OutOfMemoryError e) {
+      ownThreads.remove(t);
+      quietly(e);
+      return null;
+    }
     return tail;
   }
 
@@ -828,7 +843,7 @@ public final class MeshProbe implements AutoCloseable {
 
   private static void quietly(Throwable e) {
     try {
-      Log.debug("node info read failed: " + e);
+      Log.debug("wait tail: " + e);
     } catch (Throwable ignored) {
       // out of memory even for the line: stay quiet
     }

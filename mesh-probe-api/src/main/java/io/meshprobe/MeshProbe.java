@@ -253,8 +253,11 @@ public final class MeshProbe implements AutoCloseable {
 
   /**
    * Blocks until the pod's proxy is ready, there turns out to be none, or {@code timeout} has passed (detection
-   * included). Polls every few ms, so the caller is released within a few ms of the proxy turning ready. Logs one
-   * line when the wait starts, at most one every 5 s while it lasts, and one at the end.
+   * included). Polls every {@code meshprobe.wait.interval} (8 ms) for the first 2 s, when a proxy started with the pod
+   * turns ready, so the caller is released within a few ms of it; then less often as the wait goes on, up to 12.5
+   * intervals from about 6.4 s (see {@link Builder#waitInterval}). Once the proxy answers ready, the calling thread
+   * only publishes the result, logs its line and calls the listeners before it returns. Logs one line when the wait
+   * starts, at most one every 5 s while it lasts, and one at the end.
    *
    * @throws ProxyNotReadyException only when configured to fail closed ({@code meshprobe.wait.on-timeout=fail})
    *     and the proxy was not ready in time
@@ -397,9 +400,10 @@ public final class MeshProbe implements AutoCloseable {
    * while the proxy is not ready yet (at once for Istio, whose node metadata it reads while the wait polls; else
    * before the wait's first pause). It then blocks, with no timeout and no periodic wake-up, until the wait ends; then
    * it closes the poll's kept-alive connection, and when the proxy turned ready it reads the node metadata if still
-   * missing and runs the quit preflight (closing its connections too), and ends. So the caller of a wait that sees the 200 starts no thread and
-   * closes no socket (each costs up to a few ms on a small VM): it publishes the result, logs its line and tells the
-   * listeners, and returns. {@link #close()} interrupts it: it then asks the proxy nothing more.
+   * missing and runs the quit preflight (closing its connections too), and ends. So the caller of a wait that sees
+   * the 200 starts no thread and closes no socket (each costs up to a few ms on a small VM): it publishes the result,
+   * logs its line and tells the listeners, and returns. {@link #close()} interrupts it: it then asks the proxy nothing
+   * more.
    */
   private final class WaitTail implements Runnable {
     static final String THREAD_NAME = "mesh-probe-wait-tail";

@@ -29,10 +29,13 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -80,13 +83,17 @@ import org.jspecify.annotations.Nullable;
  *       {@link #startStatusRefresh()}, {@link #awaitReadyAsync} and {@link #awaitReadyInBackground()}, which start a
  *       thread and return.
  *   <li><b>The probe's own threads</b>, all daemon threads: {@code mesh-probe-wait} (one per {@link #awaitReadyAsync}
- *       or {@link #awaitReadyInBackground()}), {@code mesh-probe-node-info} (Istio's node
- *       metadata, read from the moment a wait detects the sidecar; once the proxy is ready, the quit preflight) and {@code mesh-probe-status} (the background status refresh, only after
- *       {@link #startStatusRefresh()}).
+ *       or {@link #awaitReadyInBackground()}), {@code mesh-probe-wait-tail} (one per wait that reaches the proxy,
+ *       started while the proxy is not ready yet: it reads Istio's node metadata from the moment the wait detects the
+ *       sidecar, then blocks, without waking up, until the wait ends; then it closes the poll's connection and, once
+ *       the proxy is ready, runs the quit preflight, and ends) and {@code mesh-probe-status} (the background status
+ *       refresh, only after {@link #startStatusRefresh()}). So the caller of a wait that sees the proxy ready does
+ *       only what it needs before it returns: it publishes the result, logs the line and calls the listeners' {@link
+ *       MeshProbeListener#onWaitFinished}.
  *   <li><b>{@link #close()}</b> blocks on nothing and is idempotent. It stops the status refresh (start and stop take
  *       one lock, so a {@code startStatusRefresh()} racing {@code close()} never leaves a refresh running) and
  *       discards a status read still in flight (neither cached nor told to listeners); it interrupts the probe's own
- *       threads (their waits end {@link WaitOutcome#INTERRUPTED}, the node-info thread asks nothing more); and it makes
+ *       threads (their waits end {@link WaitOutcome#INTERRUPTED}, a wait tail asks nothing more); and it makes
  *       a wait in progress on another thread end within one poll ({@link WaitOutcome#INTERRUPTED}). A call to the proxy
  *       already under way is not cut: it ends by its own deadline ({@code meshprobe.http.timeout}). After
  *       {@code close()} the operations throw {@link IllegalStateException}; the getters keep answering with the last
@@ -115,7 +122,7 @@ public final class MeshProbe implements AutoCloseable {
   private final boolean quitPreflight;
   private final Fanout<MeshProbeListener> listeners = new Fanout<>();
   private final NodeInfoCompleter nodeInfo;
-  /** The probe's own running threads (async waits, node-info read), interrupted by {@link #close()}. */
+  /** The probe's own running threads (async waits, wait tails), interrupted by {@link #close()}. */
   private final Set<Thread> ownThreads = ConcurrentHashMap.newKeySet();
   private final Object detectLock = new Object();
   /** The detection in flight, shared by every caller that needs the verdict meanwhile. */
@@ -141,7 +148,8 @@ public final class MeshProbe implements AutoCloseable {
     this.detector = new Detector(config, http);
     this.readiness = new ReadinessCheck(config, http);
     this.quitter = new Quitter(config, http);
-    this.status = new StatusRefresher(config, http, this::detectNow, readiness::check, this::onStatus);
+    StatusHooks hooks = new StatusHooks();
+    this.status = new StatusRefresher(config, http, hooks, hooks, hooks);
     this.nodeInfo = new NodeInfoCompleter(config, http, new NodeVerdict());
     this.quitPreflight = config.enabled && config.quitPreflight;
     if (builder.listener != null) {
@@ -245,8 +253,11 @@ public final class MeshProbe implements AutoCloseable {
 
   /**
    * Blocks until the pod's proxy is ready, there turns out to be none, or {@code timeout} has passed (detection
-   * included). Polls every few ms, so the caller is released within a few ms of the proxy turning ready. Logs one
-   * line when the wait starts, at most one every 5 s while it lasts, and one at the end.
+   * included). Polls every {@code meshprobe.wait.interval} (8 ms) for the first 2 s, when a proxy started with the pod
+   * turns ready, so the caller is released within a few ms of it; then less often as the wait goes on, up to 12.5
+   * intervals from about 6.4 s (see {@link Builder#waitInterval}). Once the proxy answers ready, the calling thread
+   * only publishes the result, logs its line and calls the listeners before it returns. Logs one line when the wait
+   * starts, at most one every 5 s while it lasts, and one at the end.
    *
    * @throws ProxyNotReadyException only when configured to fail closed ({@code meshprobe.wait.on-timeout=fail})
    *     and the proxy was not ready in time
@@ -266,6 +277,9 @@ public final class MeshProbe implements AutoCloseable {
     long deadline = start + timeout.toNanos();
     Detection d = null;
     ReadinessCheck.Result last = null;
+    @Nullable WaitTail tail = null;
+    boolean tailTried = false;
+    boolean readyAtEnd = false;
     try {
       d = detect(background ? System.nanoTime() + config.detectWindow.toNanos() : deadline);
       if (!d.type().hasSidecar()) {
@@ -280,7 +294,10 @@ public final class MeshProbe implements AutoCloseable {
       // Istio's node metadata (whether the proxy is a native sidecar, which the quit needs) is read while the wait
       // polls: Envoy's admin answers /server_info from its bootstrap on, before it turns ready. A JVM that ends soon
       // after the wait then does not read it at exit, and a read that fails this early is retried once ready.
-      completeNodeInfoInBackground(false);
+      if (d.type() == MeshType.ISTIO_SIDECAR && !nodeKnown) {
+        tail = startWaitTail(true);
+        tailTried = true;
+      }
       long nextLog = start + LOG_EVERY_NANOS;
       long nextProgress = start + PROGRESS_EVERY_NANOS;
       long interval = config.waitInterval.toNanos();
@@ -291,11 +308,12 @@ public final class MeshProbe implements AutoCloseable {
         long checkedAt = System.nanoTime();
         last = readiness.check(d);
         if (last.ready) {
+          // The caller's path from here: publish the result, log its line, tell the listeners. Closing the poll's
+          // kept-alive connection, the node metadata and the quit preflight are the wait tail's (see WaitTail).
           observeReady(true, checkedAt);
           status.sawReady();
-          WaitResult result = finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
-          completeNodeInfoInBackground(quitPreflight);
-          return result;
+          readyAtEnd = true;
+          return finish(new WaitResult(WaitOutcome.READY, since(start), detection(d), last.url, last.answer));
         }
         long now = System.nanoTime();
         if (closed) {
@@ -313,6 +331,13 @@ public final class MeshProbe implements AutoCloseable {
           fireWaiting(d, since(start), last.answer);
           nextProgress += PROGRESS_EVERY_NANOS;
         }
+        if (!tailTried) {
+          // Started while the proxy is not ready yet, so that the ready path starts no thread.
+          tailTried = true;
+          if (tail == null) {
+            tail = startWaitTail(false);
+          }
+        }
         long pause = ReadinessCheck.pause(interval, now - start, last.refused);
         if (background) {
           interval = Math.min(BACKGROUND_POLL_MAX_NANOS, interval * 2);
@@ -324,6 +349,121 @@ public final class MeshProbe implements AutoCloseable {
       Detection known = d != null ? d : Detection.builder(MeshType.NONE, "interrupted during detection").certain(false).build();
       return finish(
           new WaitResult(WaitOutcome.INTERRUPTED, since(start), known, last == null ? null : last.url, last == null ? null : last.answer));
+    } finally {
+      // After the result is published and the listeners have heard it: hands the rest to the wait's tail thread.
+      endWait(tail, readyAtEnd);
+    }
+  }
+
+  /**
+   * Ends a wait's tail: wakes the tail thread, which closes the poll's kept-alive connection and, once ready, reads
+   * what is still missing of the node metadata and runs the quit preflight. A wait that had no tail yet (the proxy
+   * answered its first poll) starts one here; one that ended otherwise before its first pause closes the connection
+   * itself.
+   */
+  private void endWait(@Nullable WaitTail tail, boolean ready) {
+    if (tail == null && ready && !closed) {
+      tail = startWaitTail(false);
+    }
+    if (tail == null) {
+      http.closeIdle(); // no proxy, ended before its first pause, or no thread to be had: nothing else to do
+      return;
+    }
+    tail.end(ready);
+  }
+
+  /**
+   * Starts a wait's tail thread; with {@code nodeInfoNow}, it reads Istio's node metadata while the wait polls. Null
+   * when no thread could be started (out of memory or of threads): the wait goes on without one, and its caller then
+   * closes the poll's connection itself.
+   */
+  private @Nullable WaitTail startWaitTail(boolean nodeInfoNow) {
+    WaitTail tail = new WaitTail(nodeInfoNow);
+    ThreadFactory factory = builder.threads;
+    Thread t = factory != null ? factory.newThread(tail) : new Thread(tail);
+    t.setName(WaitTail.THREAD_NAME);
+    t.setDaemon(true);
+    // A thread of the probe's own: not the caller's class loader (a container's leak check must not blame the app).
+    t.setContextClassLoader(null);
+    try {
+      startOwn(t);
+    } catch (OutOfMemoryError e) {
+      ownThreads.remove(t);
+      quietly(e);
+      return null;
+    }
+    return tail;
+  }
+
+  /**
+   * The work of a wait that its caller does not need: one daemon thread per wait ({@value #THREAD_NAME}), started
+   * while the proxy is not ready yet (at once for Istio, whose node metadata it reads while the wait polls; else
+   * before the wait's first pause). It then blocks, with no timeout and no periodic wake-up, until the wait ends; then
+   * it closes the poll's kept-alive connection, and when the proxy turned ready it reads the node metadata if still
+   * missing and runs the quit preflight (closing its connections too), and ends. So the caller of a wait that sees
+   * the 200 starts no thread and closes no socket (each costs up to a few ms on a small VM): it publishes the result,
+   * logs its line and tells the listeners, and returns. {@link #close()} interrupts it: it then asks the proxy nothing
+   * more.
+   */
+  private final class WaitTail implements Runnable {
+    static final String THREAD_NAME = "mesh-probe-wait-tail";
+    private final boolean nodeInfoNow;
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private volatile boolean ready;
+
+    WaitTail(boolean nodeInfoNow) {
+      this.nodeInfoNow = nodeInfoNow;
+    }
+
+    /** Called once by the wait when it ends; never blocks. */
+    void end(boolean readyAtEnd) {
+      ready = readyAtEnd;
+      ended.countDown();
+    }
+
+    @Override
+    public void run() {
+      try {
+        preloadReadyPath();
+        if (nodeInfoNow) {
+          completeNodeInfo();
+        }
+        ended.await();
+        http.closeIdle(); // the poll's kept-alive connection
+        if (ready && !Thread.currentThread().isInterrupted()) {
+          completeNodeInfo(); // an early read that failed is retried once ready; else nothing to read
+          if (quitPreflight && !Thread.currentThread().isInterrupted()) {
+            quitPreflight();
+            http.closeIdle(); // and the preflight's
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closed: close() closes the connections itself
+      } catch (Throwable e) {
+        // Never a stack trace of our own in the app's output (OutOfMemoryError included): one debug line at most.
+        quietly(e);
+      } finally {
+        ownThreads.remove(Thread.currentThread());
+      }
+    }
+
+    /**
+     * Loads the classes the caller's ready path needs and has not used yet (the result, its outcome, its message's
+     * switch), here while the proxy is not ready: a cold JVM, e.g. the agent's, reads each one from the jar at its
+     * first use.
+     */
+    private void preloadReadyPath() {
+      Detection d = detection;
+      if (d != null) {
+        new WaitResult(WaitOutcome.READY, Duration.ZERO, d, null, null).message();
+      }
+    }
+
+    private void completeNodeInfo() {
+      Detection completed = nodeInfo.complete();
+      if (completed != null) {
+        fireDetected(completed);
+      }
     }
   }
 
@@ -408,6 +548,11 @@ public final class MeshProbe implements AutoCloseable {
     return builder.source;
   }
 
+  /** The admin client; for tests of what the wait leaves open. */
+  AdminHttp http() {
+    return http;
+  }
+
   /** The resolved configuration; for tests of the builder. */
   ProbeConfig config() {
     return config;
@@ -449,7 +594,7 @@ public final class MeshProbe implements AutoCloseable {
       throw e;
     }
     // After the future completed: a concurrent quitProxy() has its answer without waiting for the listeners.
-    listeners.fire("onQuit", l -> l.onQuit(result));
+    listeners.fire("onQuit", new Event(Event.QUIT, result, null, null));
     return result;
   }
 
@@ -551,7 +696,7 @@ public final class MeshProbe implements AutoCloseable {
     if (readyNow != null && !closed && (quit == null || quit.outcome() != QuitOutcome.SUCCESS)) {
       observeReady(readyNow, checkedAt);
     }
-    listeners.fire("onStatus", l -> l.onStatus(snapshot));
+    listeners.fire("onStatus", new Event(Event.STATUS, snapshot, null, null));
   }
 
   /**
@@ -611,34 +756,80 @@ public final class MeshProbe implements AutoCloseable {
     return d != null ? d : fallback;
   }
 
+  /**
+   * Publishes a wait's result, logs its line and tells the listeners; all the caller of a wait still does once the wait
+   * is decided (see {@link WaitTail} for the rest). No switch on an enum here (its synthetic class would load on the
+   * ready path) and no lambda.
+   */
   private WaitResult finish(WaitResult result) {
-    http.closeIdle(); // the poll's kept-alive connection
     lastWait = result;
-    switch (result.outcome()) {
-      case READY:
-      case NO_PROXY:
-        Log.info(result.message());
-        break;
-      default:
-        Log.warn(
-            result.message()
-                + (result.outcome() == WaitOutcome.TIMED_OUT && !config.failOnTimeout
-                    ? "; continuing without it (meshprobe.wait.on-timeout=continue)"
-                    : ""));
+    WaitOutcome outcome = result.outcome();
+    if (outcome == WaitOutcome.READY || outcome == WaitOutcome.NO_PROXY) {
+      Log.info(result.message());
+    } else {
+      Log.warn(
+          result.message()
+              + (outcome == WaitOutcome.TIMED_OUT && !config.failOnTimeout
+                  ? "; continuing without it (meshprobe.wait.on-timeout=continue)"
+                  : ""));
     }
-    listeners.fire("onWaitFinished", l -> l.onWaitFinished(result));
-    if (result.outcome() == WaitOutcome.TIMED_OUT && config.failOnTimeout) {
+    listeners.fire("onWaitFinished", new Event(Event.WAIT_FINISHED, result, null, null));
+    if (outcome == WaitOutcome.TIMED_OUT && config.failOnTimeout) {
       throw new ProxyNotReadyException(result);
     }
     return result;
   }
 
   private void fireWaiting(Detection d, Duration waited, @Nullable String lastAnswer) {
-    listeners.fire("onWaiting", l -> l.onWaiting(d, waited, lastAnswer));
+    listeners.fire("onWaiting", new Event(Event.WAITING, d, waited, lastAnswer));
   }
 
   private void fireDetected(Detection d) {
-    listeners.fire("onDetected", l -> l.onDetected(d));
+    listeners.fire("onDetected", new Event(Event.DETECTED, d, null, null));
+  }
+
+  /**
+   * One listener event. One named class for every kind rather than a lambda each: a lambda spins a class at its first
+   * use (a few ms in a cold JVM, e.g. in the agent's premain), and this one is loaded by the first event of a wait
+   * (its start), so telling the listeners that the wait ended loads nothing.
+   */
+  private static final class Event implements Fanout.Event<MeshProbeListener> {
+    static final int DETECTED = 0;
+    static final int WAITING = 1;
+    static final int WAIT_FINISHED = 2;
+    static final int QUIT = 3;
+    static final int STATUS = 4;
+    private final int kind;
+    private final Object value;
+    private final @Nullable Duration waited;
+    private final @Nullable String lastAnswer;
+
+    Event(int kind, Object value, @Nullable Duration waited, @Nullable String lastAnswer) {
+      this.kind = kind;
+      this.value = value;
+      this.waited = waited;
+      this.lastAnswer = lastAnswer;
+    }
+
+    @Override
+    public void deliver(MeshProbeListener l) {
+      switch (kind) {
+        case DETECTED:
+          l.onDetected((Detection) value);
+          break;
+        case WAITING:
+          l.onWaiting((Detection) value, Objects.requireNonNull(waited), lastAnswer);
+          break;
+        case WAIT_FINISHED:
+          l.onWaitFinished((WaitResult) value);
+          break;
+        case QUIT:
+          l.onQuit((QuitResult) value);
+          break;
+        default:
+          l.onStatus((MeshStatus) value);
+      }
+    }
   }
 
   private Detection findEnvoyAdmin(Detection d) {
@@ -654,41 +845,9 @@ public final class MeshProbe implements AutoCloseable {
     return d;
   }
 
-  private void completeNodeInfoInBackground(boolean preflight) {
-    if (nodeKnown && !preflight) {
-      return;
-    }
-    Detection known = detection;
-    if (!preflight && (known == null || known.type() != MeshType.ISTIO_SIDECAR)) {
-      return; // only Istio has node metadata to read
-    }
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                Detection completed = nodeInfo.complete();
-                if (completed != null) {
-                  fireDetected(completed);
-                }
-                if (preflight && !Thread.currentThread().isInterrupted()) {
-                  quitPreflight();
-                }
-              } catch (Throwable e) {
-                // Never a stack trace of our own in the app's output (OutOfMemoryError included): one debug line at most.
-                quietly(e);
-              } finally {
-                ownThreads.remove(Thread.currentThread());
-              }
-            },
-            "mesh-probe-node-info");
-    t.setDaemon(true);
-    t.setContextClassLoader(null);
-    startOwn(t);
-  }
-
   private static void quietly(Throwable e) {
     try {
-      Log.debug("node info read failed: " + e);
+      Log.debug("wait tail: " + e);
     } catch (Throwable ignored) {
       // out of memory even for the line: stay quiet
     }
@@ -707,6 +866,27 @@ public final class MeshProbe implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       Log.debug("quit preflight failed: " + e);
+    }
+  }
+
+  /**
+   * What the status refresher asks of the probe. One named class, not three method references: each of those would
+   * spin a class at the probe's construction (the agent builds its probe in premain).
+   */
+  private final class StatusHooks implements Supplier<Detection>, StatusRefresher.Readiness, StatusRefresher.Sink {
+    @Override
+    public Detection get() {
+      return detectNow();
+    }
+
+    @Override
+    public ReadinessCheck.Result check(Detection d) {
+      return readiness.check(d);
+    }
+
+    @Override
+    public void accept(MeshStatus snapshot, @Nullable Boolean readyNow, long checkedAt) {
+      onStatus(snapshot, readyNow, checkedAt);
     }
   }
 
@@ -772,6 +952,8 @@ public final class MeshProbe implements AutoCloseable {
     // For tests: where system properties and environment come from, and where /proc/net lives.
     Settings.Source source = Settings.Source.SYSTEM;
     Path procNet = Paths.get("/proc/net");
+    // For tests: makes the wait tails' threads (null: plain threads), to see who starts them and when they run.
+    @Nullable ThreadFactory threads;
 
     Builder() {}
 
@@ -781,6 +963,7 @@ public final class MeshProbe implements AutoCloseable {
       listener = other.listener;
       source = other.source;
       procNet = other.procNet;
+      threads = other.threads;
     }
 
     private Builder put(MeshProbeKey key, @Nullable Object value) {
@@ -826,7 +1009,8 @@ public final class MeshProbe implements AutoCloseable {
 
     /**
      * Poll period while the proxy answers "not ready" ({@code meshprobe.wait.interval}, default 8 ms); half of it while
-     * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited, up to 2.5×.
+     * the proxy refuses connections. After the first 2 s of a wait the period grows with the time waited: 1.5× at 3 s,
+     * then with the cube of the time waited, up to 12.5× from about 6.4 s (100 ms by default).
      */
     public Builder waitInterval(Duration interval) {
       return put(MeshProbeKey.WAIT_INTERVAL, positive("waitInterval", interval));

@@ -9,7 +9,7 @@ package io.meshprobe;
  *   <li><b>Which thread</b>: the one that produced the event. That is the caller of {@link MeshProbe#awaitReady()},
  *       {@link MeshProbe#detect()}, {@link MeshProbe#quitProxy()} or {@link MeshProbe#refreshStatus()}, or one of the
  *       probe's own daemon threads: {@code mesh-probe-wait} (the waits of {@link MeshProbe#awaitReadyAsync} and
- *       {@link MeshProbe#awaitReadyInBackground()}), {@code mesh-probe-node-info} ({@link #onDetected} when Istio's node
+ *       {@link MeshProbe#awaitReadyInBackground()}), {@code mesh-probe-wait-tail} ({@link #onDetected} when Istio's node
  *       metadata completes the verdict) and {@code mesh-probe-status} ({@link #onStatus} of the background refresh).
  *       So two events may arrive at once on different threads: a listener that keeps state must be thread-safe.
  *   <li><b>No locks held</b>: the probe calls listeners after it released its locks, and after the result is

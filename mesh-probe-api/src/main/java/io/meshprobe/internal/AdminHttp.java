@@ -96,6 +96,11 @@ public final class AdminHttp implements AutoCloseable {
     client.closeIdle();
   }
 
+  /** How many kept-alive connections wait for their next request; for tests. */
+  public int idleConnections() {
+    return client.idleConnections();
+  }
+
   @Override
   public void close() {
     client.close();

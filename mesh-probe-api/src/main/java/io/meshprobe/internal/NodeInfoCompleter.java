@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Completes an Istio verdict with the proxy's node metadata, read from Envoy's {@code /server_info}: the Istio version,
  * and whether the injector made the proxy a native sidecar ({@code sidecar.istio.io/status} lists istio-proxy among the
- * init containers). The probe reads it once the proxy is ready (on its {@code mesh-probe-node-info} thread) and, if that
+ * init containers). The probe reads it while a wait polls and, if that failed, once the proxy is ready (on the wait's {@code mesh-probe-wait-tail} thread) and, if that
  * has not happened yet, before a quit, because a native sidecar is not quit.
  *
  * <p>One read at a time: a quit that comes while the background read is in flight waits for it (at most half its

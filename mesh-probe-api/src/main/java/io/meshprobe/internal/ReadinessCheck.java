@@ -68,19 +68,31 @@ public final class ReadinessCheck {
     this.linkerdReady = config.linkerdAdminUrl + "/ready";
   }
 
-  /** Polls are this fast for the first {@value #FAST_MILLIS} ms of a wait. */
+  /** Polls are this fast (one interval apart) for the first {@value #FAST_MILLIS} ms of a wait. */
   static final long FAST_MILLIS = 2000;
-  /** After that the pause grows with the time waited, up to this many intervals (reached at 5 s). */
-  static final double MAX_FACTOR = 2.5;
+  /** Until then the pause grows in proportion to the time waited ({@code interval × waited / 2 s}: 1.5× at 3 s). */
+  static final long STARTUP_MILLIS = 3000;
+  /** The longest pause, in intervals (100 ms at the default 8 ms; reached at about 6.4 s). */
+  static final double MAX_FACTOR = 12.5;
 
   /**
-   * The pause before the next check, in ns. A proxy that refuses connections is not listening yet, so asking again
-   * costs almost nothing: half the interval. For the first 2 s of a wait, when a proxy started with the app turns
-   * ready, the pause is the configured interval (8 ms by default), so the app goes a few ms after the proxy. A proxy
-   * still not ready after that waits on its control plane: the pause then grows with the time waited, {@code
-   * interval × waited / 2 s}, up to {@code interval × 2.5} (20 ms by default, at 5 s), which keeps the release within
-   * 20 ms and a long wait's CPU near 1 % of a core. (At 8 ms, each poll's wake-up and exchange cost ~2 % of a core
-   * on a loaded 2-core machine, however cheap the exchange: see docs/benchmarks.md.)
+   * The pause before the next check, in ns; every phase scales with {@code meshprobe.wait.interval} ({@code
+   * intervalNanos}, 8 ms by default). A proxy that refuses connections is not listening yet, so asking again costs
+   * almost nothing: half the pause.
+   *
+   * <ul>
+   *   <li><b>The first 2 s</b>: the interval. A proxy started with the pod turns ready within its first seconds
+   *       (Envoy's bootstrap, then the control plane's first configuration push): the app goes a few ms after it.
+   *   <li><b>2 s to 3 s</b>: {@code interval × waited / 2 s}, up to 1.5 intervals (12 ms) at 3 s.
+   *   <li><b>After 3 s</b>: a proxy still not ready waits on its control plane (an istiod that is slow or
+   *       unreachable, a certificate not signed yet), which takes seconds to minutes. The pause then grows with the
+   *       cube of the time waited, {@code 1.5 × interval × (waited / 3 s)³}, up to 12.5 intervals
+   *       (100 ms at about 6.4 s). The release then comes at most ~1.6 % of the time already waited after the proxy
+   *       turns ready, and a long wait polls 10 times a second.
+   * </ul>
+   *
+   * Why not the interval throughout: on a small VM every wake-up of the polling thread costs ~0.1-0.2 ms of CPU, and
+   * the exchange about as much again, so 125 polls a second cost 3-4 % of a core (see docs/benchmarks.md, figure 2).
    */
   public static long pause(long intervalNanos, long waitedNanos, boolean refused) {
     long base = refused ? intervalNanos / 2 : intervalNanos;
@@ -88,8 +100,12 @@ public final class ReadinessCheck {
     if (waitedNanos <= fast) {
       return base;
     }
-    double factor = Math.min(MAX_FACTOR, (double) waitedNanos / fast);
-    return (long) (base * factor);
+    long startup = STARTUP_MILLIS * 1_000_000L;
+    if (waitedNanos <= startup) {
+      return (long) (base * ((double) waitedNanos / fast));
+    }
+    double r = (double) waitedNanos / startup;
+    return (long) (base * Math.min(MAX_FACTOR, 1.5 * r * r * r));
   }
 
   /** The URL that {@link #check} polls first for this mesh, for log lines. */

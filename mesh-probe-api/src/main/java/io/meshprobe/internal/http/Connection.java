@@ -29,6 +29,10 @@ final class Connection implements Closeable {
   private int pos;
   private int lim;
   private byte[] line = new byte[256];
+  /** The head's byte budget, one array per connection rather than one per answer. */
+  private final int[] headBudget = new int[1];
+  /** The last {@code server} header's value: the same bytes again (every poll's) give the same string. */
+  private @Nullable String lastServer;
   private long deadline;
   private int timeoutMillis;
   /** Longest wait for the next byte, or 0: only the deadline. */
@@ -125,14 +129,6 @@ final class Connection implements Closeable {
     return true;
   }
 
-  /** Reads one byte; -1 at the end of the stream. */
-  int read() throws IOException {
-    if (pos == lim && !fill()) {
-      return -1;
-    }
-    return buf[pos++] & 0xff;
-  }
-
   /** Reads up to {@code len} bytes; -1 at the end of the stream. */
   int read(byte[] b, int off, int len) throws IOException {
     if (pos == lim && !fill()) {
@@ -146,30 +142,42 @@ final class Connection implements Closeable {
 
   /**
    * Reads one line ending in LF (an optional CR before it dropped) into {@link #line}; returns its length, or -1 at
-   * the end of the stream before any byte.
+   * the end of the stream before any byte. Scans the buffer for the LF and copies the line at once (a poll's head is
+   * one buffer's worth: no call per byte).
    *
    * @param budget bytes the line may take, shared by the lines of one head: {@code budget[0]} is decremented
    */
   int readLine(int[] budget, String what) throws IOException {
     int n = 0;
     while (true) {
-      int b = read();
-      if (b < 0) {
+      if (pos == lim && !fill()) {
         if (n == 0) {
           return -1;
         }
         throw new MalformedResponseException("the connection closed inside the " + what);
       }
-      if (--budget[0] < 0) {
+      int start = pos;
+      int i = start;
+      while (i < lim && buf[i] != '\n') {
+        i++;
+      }
+      boolean found = i < lim;
+      int take = i - start;
+      int consumed = found ? take + 1 : take;
+      if (consumed > budget[0]) {
+        budget[0] = -1;
         throw new MalformedResponseException("the " + what + " is longer than its cap");
       }
-      if (b == '\n') {
+      budget[0] -= consumed;
+      if (n + take > line.length) {
+        line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, n + take));
+      }
+      System.arraycopy(buf, start, line, n, take);
+      n += take;
+      pos = start + consumed;
+      if (found) {
         return n > 0 && line[n - 1] == '\r' ? n - 1 : n;
       }
-      if (n == line.length) {
-        line = java.util.Arrays.copyOf(line, n * 2);
-      }
-      line[n++] = (byte) b;
     }
   }
 
@@ -179,7 +187,8 @@ final class Connection implements Closeable {
    * @return false if the connection ended before the first byte (a kept-alive connection the peer closed)
    */
   boolean readHead(int maxHeadBytes) throws IOException {
-    int[] budget = {maxHeadBytes};
+    int[] budget = headBudget;
+    budget[0] = maxHeadBytes;
     while (true) {
       int n = readLine(budget, "answer head");
       if (n < 0) {
@@ -297,7 +306,13 @@ final class Connection implements Closeable {
         keepAliveHeader = true;
       }
     } else if (nameIs("server", colon)) {
-      server = new String(line, vs, Math.min(ve - vs, 100), java.nio.charset.StandardCharsets.ISO_8859_1);
+      int len = Math.min(ve - vs, 100);
+      String last = lastServer;
+      if (last == null || !sameLatin1(last, vs, len)) {
+        last = new String(line, vs, len, java.nio.charset.StandardCharsets.ISO_8859_1);
+        lastServer = last;
+      }
+      server = last;
     }
   }
 
@@ -337,6 +352,18 @@ final class Connection implements Closeable {
         b += 'a' - 'A';
       }
       if (b != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean sameLatin1(String s, int at, int len) {
+    if (s.length() != len) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      if ((line[at + i] & 0xff) != s.charAt(i)) {
         return false;
       }
     }

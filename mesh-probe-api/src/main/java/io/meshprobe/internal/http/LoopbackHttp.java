@@ -212,6 +212,11 @@ public final class LoopbackHttp implements AutoCloseable {
     }
   }
 
+  /** How many kept-alive connections wait for their next request. */
+  public int idleConnections() {
+    return idle.size();
+  }
+
   @Override
   public void close() {
     closed = true;

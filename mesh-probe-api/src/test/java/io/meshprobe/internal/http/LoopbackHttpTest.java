@@ -117,6 +117,29 @@ class LoopbackHttpTest {
   }
 
   @Test
+  void headsSplitAcrossReadsAndAServerHeaderThatChangesOnOneConnectionAreReadAsSent() throws Exception {
+    String[] servers = {"envoy", "envoy", "istio-envoy", "envoy"};
+    try (RawServer server = new RawServer((in, out, n, hold) -> {
+      for (int i = 0; readRequest(in) != null; i++) {
+        byte[] head = ("HTTP/1.1 503 Service Unavailable\r\nServer: " + servers[i] + "\r\nContent-Length: 0\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+        for (byte b : head) { // one byte at a time: lines end in other reads than they start
+          out.write(b);
+          out.flush();
+        }
+      }
+    })) {
+      for (String expected : servers) {
+        Response r = get(server.url("/healthz/ready"), Duration.ofSeconds(5));
+        assertThat(r.code).isEqualTo(503);
+        assertThat(r.server).isEqualTo(expected);
+        assertThat(r.body).isEmpty();
+      }
+      assertThat(server.accepted.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void refusedTimedOutAndMalformedAreToldApart() throws Exception {
     int closedPort;
     try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -90,7 +90,7 @@ public final class AgentStarter {
     inst.addTransformer(patcher, true);
     String mesh = configuredMesh();
     boolean sidecar = mesh.equals("istio") || mesh.equals("linkerd") || mesh.equals("envoy");
-    ShutdownHooks.Patch hooks = new ShutdownHooks.Patch(inst, patcher, mesh.equals("istio") ? WARM_NODE_READ : null);
+    ShutdownHooks.Patch hooks = new ShutdownHooks.Patch(inst, patcher, mesh.equals("istio") ? warmNodeRead() : null);
     if (config.quit != QuitRule.Policy.NEVER && sidecar) {
       // The sidecar is known without looking: the patch (ASM, tens of ms) runs while this thread builds the probe,
       // instead of after it, so that a short JVM does not wait for it at exit; for Istio, whose node metadata the
@@ -107,13 +107,15 @@ public final class AgentStarter {
     return AgentConfig.get(MeshProbeKey.MESH.key(), "auto").trim().toLowerCase(Locale.ROOT);
   }
 
-  private static final Runnable WARM_NODE_READ =
-      new Runnable() {
-        @Override
-        public void run() {
-          NodeInfo.warm();
-        }
-      };
+  /** Loads Jackson's classes for the node read the quit needs; not a constant, so the no-mesh path never loads it. */
+  private static Runnable warmNodeRead() {
+    return new Runnable() {
+      @Override
+      public void run() {
+        NodeInfo.warm();
+      }
+    };
+  }
 
   /**
    * The agent's probe. Its log lines go to {@link AgentLog} (stderr, one line each), never through

@@ -33,9 +33,10 @@ class PremainClassesIT {
           "io.meshprobe.agent.MeshProbeAgent",
           "io.meshprobe.agent.internal.AgentStarter$Entry",
           "io.meshprobe.agent.internal.AgentStarter",
-          "io.meshprobe.agent.internal.AgentStarter$1",
+          // LOG_SINK, and lazyMetrics' StateSource and Function (AgentStarter$1, the Jackson warm-up, must not load)
           "io.meshprobe.agent.internal.AgentStarter$2",
           "io.meshprobe.agent.internal.AgentStarter$3",
+          "io.meshprobe.agent.internal.AgentStarter$4",
           "io.meshprobe.agent.internal.AgentConfig",
           "io.meshprobe.agent.internal.AgentConfig$WaitMode",
           "io.meshprobe.agent.internal.AgentLog",

@@ -1,5 +1,6 @@
 package io.meshprobe.agent.internal;
 
+import io.meshprobe.internal.Log;
 import java.util.Locale;
 
 /**
@@ -22,6 +23,23 @@ public final class AgentLog {
   private static volatile int level = parse(System.getProperty("meshprobe.log.level", System.getenv("MESHPROBE_LOG_LEVEL")));
 
   private AgentLog() {}
+
+  /**
+   * Where the library's own log lines go in the agent ({@code Log.redirect}): its warnings as warnings, the rest at
+   * debug; never {@code java.util.logging}, which must not start in premain.
+   */
+  static final Log.Sink SINK =
+      new Log.Sink() {
+        @Override
+        public void log(Log.Level at, String message, Throwable thrown) {
+          String line = thrown == null ? message : message + ": " + thrown;
+          if (at == Log.Level.WARNING) {
+            warn(line);
+          } else {
+            debug(line);
+          }
+        }
+      };
 
   static int parse(String value) {
     if (value == null) {

@@ -13,7 +13,6 @@ import io.meshprobe.internal.NodeInfo;
 import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
-import java.util.function.Function;
 import javax.management.ObjectName;
 
 /**
@@ -62,6 +61,11 @@ public final class AgentStarter {
     @Override
     public void accept(Instrumentation inst, Boolean attached) {
       try {
+        // No mesh is decided first, by a small class of its own: this class, whose verification alone loads a dozen
+        // others, is then never loaded.
+        if (NoMeshShortcut.start(inst)) {
+          return;
+        }
         start(inst, attached);
       } catch (RuntimeException | Error e) {
         throw e;
@@ -71,19 +75,16 @@ public final class AgentStarter {
     }
   }
 
-  /** Starts the agent; {@code attached} when loaded into a running JVM (no start-up wait then). */
+  /**
+   * Starts the agent once {@link NoMeshShortcut#start} has not decided "no mesh"; {@code attached} when loaded into a
+   * running JVM (no start-up wait then).
+   */
   public static void start(Instrumentation inst, boolean attached) throws Exception {
     // First: the settings reader's warnings (a bad value, one line each) must reach stderr, not java.util.logging.
-    Log.redirect(LOG_SINK);
+    Log.redirect(AgentLog.SINK);
     AgentConfig config = AgentConfig.read();
     if (config.meshNone) {
       AgentLog.debug("meshprobe.mesh=none: nothing to wait for or quit");
-      return;
-    }
-    String noMesh = NoMeshShortcut.reason();
-    if (noMesh != null) {
-      AgentLog.debug("no mesh: " + noMesh);
-      lazyMetrics(inst, config);
       return;
     }
     JdkPatcher patcher = new JdkPatcher();
@@ -118,74 +119,31 @@ public final class AgentStarter {
   }
 
   /**
+   * The state behind the no-mesh mode's meters ({@link NoMeshShortcut#start}), built at their first use, on the
+   * metrics thread: the full settings (with their warnings), the probe and its verdict.
+   */
+  static AgentState noMeshState() {
+    AgentConfig config = AgentConfig.read();
+    MeshProbe probe = newProbe(config);
+    AgentState state = new AgentState(config, probe);
+    probe.addListener(state);
+    state.onDetected(probe.detect());
+    return state;
+  }
+
+  /**
    * The agent's probe. Its log lines go to {@link AgentLog} (stderr, one line each), never through
    * {@code java.util.logging}, which must not start in premain: warnings as warnings, the rest at debug, since the
    * agent prints its own summary and progress lines from the probe's events ({@link AgentState}). With
    * {@code meshprobe.quit=never} the quit-path check at start is pointless noise, so it is off.
    */
   static MeshProbe newProbe(AgentConfig config) {
-    Log.redirect(LOG_SINK);
+    Log.redirect(AgentLog.SINK);
     MeshProbe.Builder builder = MeshProbe.builder();
     if (config.quit == QuitRule.Policy.NEVER) {
       builder.quitPreflight(false);
     }
     return builder.build();
-  }
-
-  private static final Log.Sink LOG_SINK =
-      new Log.Sink() {
-        @Override
-        public void log(Log.Level level, String message, Throwable thrown) {
-          String line = thrown == null ? message : message + ": " + thrown;
-          if (level == Log.Level.WARNING) {
-            AgentLog.warn(line);
-          } else {
-            AgentLog.debug(line);
-          }
-        }
-      };
-
-  /**
-   * No mesh, decided without the library: the meters (showing no proxy) still appear in the app's registries and on
-   * the agent's endpoint, but the probe behind them is built on the metrics thread, and only if the app ever loads
-   * Micrometer or the endpoint is on.
-   */
-  private static void lazyMetrics(Instrumentation inst, final AgentConfig config) {
-    final MicrometerBridge.StateSource source =
-        new MicrometerBridge.StateSource() {
-          private AgentState state;
-
-          @Override
-          public synchronized AgentState get() {
-            if (state == null) {
-              MeshProbe probe = newProbe(config);
-              state = new AgentState(config, probe);
-              probe.addListener(state);
-              state.onDetected(probe.detect());
-            }
-            return state;
-          }
-        };
-    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
-      MetricsEndpoint.startInBackground(source);
-    }
-    if (!config.metrics) {
-      return;
-    }
-    JdkPatcher patcher = new JdkPatcher();
-    patcher.enableMetrics(
-        new Function<Object, Object>() {
-          private MicrometerBridge bridge;
-
-          @Override
-          public synchronized Object apply(Object registry) {
-            if (bridge == null) {
-              bridge = new MicrometerBridge(source);
-            }
-            return bridge.apply(registry);
-          }
-        });
-    inst.addTransformer(patcher, true);
   }
 
   private void run(boolean attached) throws Exception {

@@ -1,9 +1,14 @@
 package io.meshprobe.agent.internal;
 
+import io.meshprobe.internal.Log;
+import io.meshprobe.internal.MeshProbeKey;
 import io.meshprobe.internal.ProcNetTcp;
+import io.meshprobe.internal.Settings;
 import java.io.File;
+import java.lang.instrument.Instrumentation;
 import java.nio.file.Paths;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The common "no mesh at all" case (a developer machine, CI, a plain VM), decided in premain without building the
@@ -20,6 +25,11 @@ import java.util.Set;
  *   <li>{@code /proc/net/tcp{,6}} can be read and none of those ports (15000, 15020, 15021, 4191, 19000, 9901)
  *       nor ztunnel's (15001, 15006, 15008) is in LISTEN state.
  * </ul>
+ *
+ * <p>It is the first thing the agent does after the premain class ({@link #start}), in a class of its own, so that
+ * the JVM loads none of {@code AgentStarter}'s world for it. It reads only the keys above and
+ * {@code meshprobe.agent.metrics}: without a mesh, a bad value of another key is not warned about (the full settings
+ * are read, with their warnings, if the app ever loads Micrometer or the metrics endpoint is on).
  */
 final class NoMeshShortcut {
   static final int[] PROXY_PORTS = {15000, 15020, 15021, 4191, 19000, 9901, 15001, 15006, 15008};
@@ -33,6 +43,56 @@ final class NoMeshShortcut {
   };
 
   private NoMeshShortcut() {}
+
+  /**
+   * Starts the agent's no-mesh mode when there is certainly no mesh: the meters (showing no proxy) still appear in
+   * the app's registries and on the agent's endpoint, but the probe behind them is built on the metrics thread, and
+   * only if the app ever loads Micrometer or the endpoint is on.
+   *
+   * @return whether there is no mesh (and so nothing more to start)
+   */
+  static boolean start(Instrumentation inst) {
+    // First: the settings reader's warnings (a bad value, one line each) must reach stderr, not java.util.logging.
+    Log.redirect(AgentLog.SINK);
+    String reason = reason();
+    if (reason == null) {
+      return false;
+    }
+    AgentLog.debug("no mesh: " + reason);
+    final MicrometerBridge.StateSource source =
+        new MicrometerBridge.StateSource() {
+          private AgentState state;
+
+          @Override
+          public synchronized AgentState get() {
+            if (state == null) {
+              state = AgentStarter.noMeshState();
+            }
+            return state;
+          }
+        };
+    if (!AgentConfig.get(MetricsEndpoint.PORT, "").isEmpty()) { // a constant: MetricsEndpoint is not loaded here
+      MetricsEndpoint.startInBackground(source);
+    }
+    if (!new Settings(Settings.Source.SYSTEM).bool(MeshProbeKey.AGENT_METRICS)) {
+      return true;
+    }
+    JdkPatcher patcher = new JdkPatcher();
+    patcher.enableMetrics(
+        new Function<Object, Object>() {
+          private MicrometerBridge bridge;
+
+          @Override
+          public synchronized Object apply(Object registry) {
+            if (bridge == null) {
+              bridge = new MicrometerBridge(source);
+            }
+            return bridge.apply(registry);
+          }
+        });
+    inst.addTransformer(patcher, true);
+    return true;
+  }
 
   /** Why there is certainly no mesh, or {@code null} when the library has to look. */
   static String reason() {

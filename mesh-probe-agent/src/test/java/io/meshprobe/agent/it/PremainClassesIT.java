@@ -32,27 +32,21 @@ class PremainClassesIT {
       Set.of(
           "io.meshprobe.agent.MeshProbeAgent",
           "io.meshprobe.agent.internal.AgentStarter$Entry",
-          "io.meshprobe.agent.internal.AgentStarter",
-          // LOG_SINK, and lazyMetrics' StateSource and Function (AgentStarter$1, the Jackson warm-up, must not load)
-          "io.meshprobe.agent.internal.AgentStarter$2",
-          "io.meshprobe.agent.internal.AgentStarter$3",
-          "io.meshprobe.agent.internal.AgentStarter$4",
-          "io.meshprobe.agent.internal.AgentConfig",
-          "io.meshprobe.agent.internal.AgentConfig$WaitMode",
-          "io.meshprobe.agent.internal.AgentLog",
           "io.meshprobe.agent.internal.NoMeshShortcut",
-          "io.meshprobe.agent.internal.JdkPatcher",
+          // the meters' lazy state source and Micrometer hook (not AgentStarter, which is never loaded without a mesh)
+          "io.meshprobe.agent.internal.NoMeshShortcut$1",
+          "io.meshprobe.agent.internal.NoMeshShortcut$2",
           "io.meshprobe.agent.internal.MicrometerBridge$StateSource",
-          "io.meshprobe.agent.shaded.meshprobe.MeshProbeListener",
-          "io.meshprobe.agent.shaded.meshprobe.MeshProbeException",
-          "io.meshprobe.agent.shaded.meshprobe.QuitRule$Policy",
+          "io.meshprobe.agent.internal.AgentConfig",
+          "io.meshprobe.agent.internal.AgentLog",
+          "io.meshprobe.agent.internal.AgentLog$1",
+          "io.meshprobe.agent.internal.JdkPatcher",
           "io.meshprobe.agent.shaded.meshprobe.internal.Log",
           "io.meshprobe.agent.shaded.meshprobe.internal.Log$Sink",
           "io.meshprobe.agent.shaded.meshprobe.internal.Settings",
           "io.meshprobe.agent.shaded.meshprobe.internal.Settings$Source",
           "io.meshprobe.agent.shaded.meshprobe.internal.Settings$Source$1",
           "io.meshprobe.agent.shaded.meshprobe.internal.MeshProbeKey",
-          "io.meshprobe.agent.shaded.meshprobe.internal.Durations",
           "io.meshprobe.agent.shaded.meshprobe.internal.ProcNetTcp");
 
   static java.util.stream.Stream<String> javas() {

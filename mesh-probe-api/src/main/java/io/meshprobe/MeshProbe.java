@@ -342,7 +342,7 @@ public final class MeshProbe implements AutoCloseable {
         if (background) {
           interval = Math.min(BACKGROUND_POLL_MAX_NANOS, interval * 2);
         }
-        TimeUnit.NANOSECONDS.sleep(Math.min(ReadinessCheck.sleepBefore(pause, checkedAt, System.nanoTime()), deadline - now));
+        TimeUnit.NANOSECONDS.sleep(Math.min(pause, deadline - now));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -108,16 +108,6 @@ public final class ReadinessCheck {
     return (long) (base * Math.min(MAX_FACTOR, 1.5 * r * r * r));
   }
 
-  /**
-   * How long to sleep before the next check, in ns: checks start {@code pauseNanos} apart, the last check's own time
-   * included (so the default interval is 125 checks a second, and the proxy's ready moment is on average half a pause
-   * before the next check, not half a pause plus a round trip), but the sleep is at least half the pause, so that a
-   * proxy slow to answer is not asked again at once.
-   */
-  public static long sleepBefore(long pauseNanos, long checkedAtNanos, long nowNanos) {
-    return Math.max(pauseNanos / 2, pauseNanos - (nowNanos - checkedAtNanos));
-  }
-
   /** The URL that {@link #check} polls first for this mesh, for log lines. */
   public @Nullable String primaryUrl(Detection detection) {
     switch (detection.type()) {

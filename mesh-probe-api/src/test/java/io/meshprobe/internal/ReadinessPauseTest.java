@@ -13,16 +13,6 @@ class ReadinessPauseTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
   @Test
-  void checksStartOnePauseApartTheCheckIncludedButNeverSoonerThanHalfAPauseAfterAnAnswer() {
-    long checkedAt = 1_000 * MS;
-    assertThat(ReadinessCheck.sleepBefore(8 * MS, checkedAt, checkedAt + MS)).isEqualTo(7 * MS);
-    assertThat(ReadinessCheck.sleepBefore(8 * MS, checkedAt, checkedAt)).isEqualTo(8 * MS);
-    // A proxy slow to answer (a 6 ms or a 50 ms round trip) is asked again half a pause after its answer, not at once.
-    assertThat(ReadinessCheck.sleepBefore(8 * MS, checkedAt, checkedAt + 6 * MS)).isEqualTo(4 * MS);
-    assertThat(ReadinessCheck.sleepBefore(8 * MS, checkedAt, checkedAt + 50 * MS)).isEqualTo(4 * MS);
-  }
-
-  @Test
   void theIntervalForTheFirstTwoSeconds() {
     assertThat(ReadinessCheck.pause(8 * MS, 0, false)).isEqualTo(8 * MS);
     assertThat(ReadinessCheck.pause(8 * MS, 1000 * MS, false)).isEqualTo(8 * MS);

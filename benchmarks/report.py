@@ -226,6 +226,9 @@ for jd in machine["jdk"]:
     w(f"| JDK | {jd} |")
 w(f"| load average (1, 5, 15 min) before / after | {machine['load-before'][0]} / {machine.get('load-after', ['?'])[0]} |")
 w(f"| other Maven builds running at start | {machine['maven-builds-running'][0]} |")
+if machine.get("tcp-rows-at-start-up"):
+    w(f"| sockets in `/proc/net/tcp{{,6}}` when figure 4 started (after waiting for TIME_WAIT to drain) | "
+      f"{machine['tcp-rows-at-start-up'][0]} |")
 w("")
 w("The machine is shared and noisy: every figure is a median (or percentile) over repeated runs, compared with a "
   "baseline or the peers measured in the same run. Absolute times drift between runs; ratios hold better.")

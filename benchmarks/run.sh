@@ -145,14 +145,18 @@ warm=$(n 3 1); hruns=$(n 20 3); rss_runs=$(n 7 1)
 for java in "${javas[@]}"; do
   label=$(jdk_label "$java")
   cmd 4 "hyperfine -N --warmup $warm --runs $hruns ... (the commands below, $label; sidecar: java -jar $testkit --mesh istio --free-ports --linger-on-quit)"
-  names=("no agent" "empty agent" "no mesh" "mesh=none" "proxy ready" "proxy ready, quit=never" "proxy ready, jmx off")
+  # The last two: the agent README's fast attach line, the same jar also on the boot class path (-Xbootclasspath/a).
+  names=("no agent" "empty agent" "no mesh" "mesh=none" "proxy ready" "proxy ready, quit=never" "proxy ready, jmx off"
+    "no mesh, boot class path" "proxy ready, boot class path")
   cmds=("$java $hello"
     "$java -javaagent:$out/empty.jar $hello"
     "$java -javaagent:$agent $hello"
     "$java -javaagent:$agent=mesh=none $hello"
     "$java -javaagent:$agent=$istio $hello"
     "$java -javaagent:$agent=$istio;quit=never $hello"
-    "$java -javaagent:$agent=$istio;agent.jmx=false $hello")
+    "$java -javaagent:$agent=$istio;agent.jmx=false $hello"
+    "$java -Xbootclasspath/a:$agent -javaagent:$agent $hello"
+    "$java -Xbootclasspath/a:$agent -javaagent:$agent=$istio $hello")
   args=()
   for i in "${!names[@]}"; do
     args+=(-n "${names[$i]}" "${cmds[$i]}")

@@ -30,7 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The injected code refers to JDK types only, so it links in {@code java.base} (and in Netty's class loader)
  * without appending anything to the bootstrap class path (which would print a VM warning and switch off CDS for
- * app classes). The hook object, a {@code java.util.function.Function} living in the agent's class loader, is
+ * app classes; the agent README's opt-in fast attach line puts the whole jar there from the command line instead,
+ * and the injected code stays the same). The hook object, a {@code java.util.function.Function} living in the agent's class loader, is
  * stored in the system properties under {@code KEY}, a key outside the {@code meshprobe.*} namespace that the
  * Spring starter binds; when the key is absent the call is {@code Function.identity()} and does nothing. Hooks
  * catch everything themselves, except the gate, which may deliberately delay a blocking connect.

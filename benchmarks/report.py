@@ -154,7 +154,7 @@ if any(row[0].startswith("4.") and row[3] is False for row in summary):
                    "Measured causes (mesh-probe-agent/README.md, \"Start-up: where the time goes\", has the class "
                    "counts): `mesh=none` is decided in the premain class (one class from the jar); without a mesh "
                    "the agent loads 17 classes from its jar (the no-mesh check, its settings, the /proc/net/tcp read "
-                   "and the Micrometer hook), each inflated, parsed and verified by a cold JVM's class loader, which "
+                   "and the Micrometer hook), each read, parsed and verified by a cold JVM's class loader, which "
                    "itself runs interpreted (~0.5 ms a class here). With a ready proxy the cost is CPU: a "
                    "hello-world with the agent (defaults) used ~0.34 s of CPU against ~0.10 s with the empty agent "
                    "(user + sys), for ~85 classes from the jar, ~95 JDK classes outside the CDS archive (the JVM's "

@@ -172,7 +172,12 @@ if any(row[0].startswith("4.") and row[3] is False for row in summary):
                    "their jars again), and the manifest entry keeps a JDK 25 AOT cache from being created with the "
                    "agent attached; appending from premain prints a VM warning on every JVM. With the explicit flag, "
                    "an archive or AOT cache recorded with the same line works (and the JDK 25 cache then holds the "
-                   "agent's classes too)."))
+                   "agent's classes too). On JDK 25 the fast line still costs more than on 17: the agent's first JSON "
+                   "parse (Istio's node metadata, which the quit needs) initializes Jackson's `ParserMinimalBase`, "
+                   "whose `BigDecimal` constants run `java.math.BigDecimal`'s static initializer, which since "
+                   "JDK-8341470 computes 5^(2^16) by repeated squaring: ~20 ms of CPU in a cold JVM on JDK 25 "
+                   "against ~0.5 ms on 17 (timed alone), plus the C1 and C2 compilations of `BigInteger` it "
+                   "triggers."))
 
 # ---------------------------------------------------------------- 5. status
 s5 = r("status.synthetic:5mb.median-ms")
@@ -219,13 +224,16 @@ for j in qj:
     q = r(f"quit.{j}.median")
     summary.append((f"7. Quit latency, {j}", "≤ 5 ms", ms(q, 0), q <= 5))
 if any(row[0].startswith("7.") and row[3] is False for row in summary):
+    ft7, fs7 = r("cpu.floor-timer.pct"), r("cpu.floor-socket.pct")
+    floors = ("" if ft7 is None or fs7 is None else
+              f" This run's host floors (figure 2): {ft7:.2f} % for a thread waking every 8 ms, {fs7:.2f} % with one "
+              f"loopback GET each time; on a quieter hour (floors ~1.2 % and ~2.3 %) the same quit path measured "
+              f"3 ms on JDK 17 and 25.")
     misses.append(("7. Quit latency",
                    "the sidecar sees no other request between the hook's end and the quit, so the time is spent "
-                   "inside the JVM: after the app's last hook ends, the agent's hook thread has to notice the join, then send "
-                   "the quit through the library: on a cold path (first use of the quit code and of a fresh "
-                   "connection in a JVM that is shutting down) this costs a few ms of class loading and a TCP "
-                   "connect. Fix (agent/library): prepare the quit request (client, connection) while the app's "
-                   "hooks run, so that only the write remains after the join."))
+                   "inside the JVM. The quit's path loads no class before its request (strace: connect 0.1 ms "
+                   "after the app's hook thread ends, the write ~2 ms later); what is left is thread wake-ups, a "
+                   "fresh loopback connection and its exchange, which follow the host's speed." + floors))
 
 # ================================================================ render
 quick = machine.get("quick", ["0"])[0] == "1"

@@ -100,7 +100,12 @@ if cpu is not None and cpu > 2:
     misses.append(("2. CPU while waiting",
                    floors + (f"The default wait made {pps:.1f} polls a second. " if pps else "") +
                    f"At 20 ms the wait costs {c20:.2f} %, at 50 ms {c50:.2f} %. The pause grows after the first 2 s of "
-                   f"a wait (1.5x the interval at 3 s, then up to 12.5x from about 6.4 s)."))
+                   f"a wait (1.5x the interval at 3 s, then up to 12.5x from about 6.4 s)" +
+                   ("." if r("cpu.steady.pct") is None else
+                    f", so a wait that goes on (a proxy stuck on its control plane) costs "
+                    f"{r('cpu.steady.pct'):.2f} % from its {r('cpu.steady.from-s'):.0f}th to its "
+                    f"{r('cpu.steady.to-s'):.0f}th second (the row below the table): the 6 s window of the verdict is "
+                    f"mostly the first 2 s at 125 polls a second, which figures 1 and 1c need.")))
 
 # ---------------------------------------------------------------- 3. gate
 faster = r("gate.faster-than-serial-pct")
@@ -385,12 +390,20 @@ for k, name, uk, iv in (("default", "8 ms (default)", "mesh-probe-default-interv
     per_poll = (c - (idle or 0)) / 100 * (1000 / pps if pps else iv)
     w(f"| {name} | {c:.2f} % | {goal} | {'n/a' if pps is None else f'{pps:.1f}'} | {per_poll:.2f} ms | "
       f"{ms(r(f'unblock.{uk}.p50'), 2)} | {ms(r(f'unblock.{uk}.p99'), 2)} |")
+steady = r("cpu.steady.pct")
+if steady is not None:
+    spps = r("cpu.steady.polls-per-s")
+    w(f"| 8 ms (default), steady state: {r('cpu.steady.from-s'):.0f} s to {r('cpu.steady.to-s'):.0f} s of one wait "
+      f"| {steady:.2f} % | (no goal; information) | {'n/a' if spps is None else f'{spps:.1f}'} | "
+      f"{'n/a' if not spps else f'{(steady - (idle or 0)) / 100 * 1000 / spps:.2f} ms'} | | |")
 w("")
 w("Polls per second are the readiness requests the sidecar logged during each wait (median), so CPU per poll ≈ "
   "(wait CPU − idle CPU) ÷ polls per second; without the count it assumes one poll per interval (an upper bound on the polls: the pause grows after "
   "the first 2 s of a wait, 1.5× the interval at 3 s, 12× at 6 s). The two floors "
   "run in the same JVM and rounds: what this host charges any program that wakes every 8 ms, and one that also "
-  "makes the smallest HTTP exchange each time, with no mesh-probe code involved.")
+  "makes the smallest HTTP exchange each time, with no mesh-probe code involved. The steady-state row is one wait "
+  "of the defaults that goes on (one run, after the rounds): the process CPU between two of its progress events, "
+  "read on the polling thread, once the pause has reached its longest.")
 commands("2")
 
 w("## 3. Gate vs block vs serial: time to the first successful outbound call")

@@ -1,7 +1,9 @@
 package io.meshprobe.benchmarks;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.meshprobe.Detection;
 import io.meshprobe.MeshProbe;
+import io.meshprobe.MeshProbeListener;
 import io.meshprobe.MeshType;
 import io.meshprobe.WaitOutcome;
 import io.meshprobe.WaitResult;
@@ -36,6 +38,10 @@ import java.util.stream.Stream;
  * <p>With the sidecar's request log ({@code --log-requests}, its output redirected to a file), the readiness requests
  * each wait made are counted, so the CPU per poll and the polls per second are measured, not inferred from the
  * interval.
+ *
+ * <p>Last, one wait with the defaults that goes on for {@value #STEADY_TO} s: its CPU between its {@value #STEADY_FROM}th
+ * and {@value #STEADY_TO}th second is what a proxy stuck on its control plane costs the app once the pause has grown
+ * (information; the verdict stays on the rounds above).
  *
  * <p>Usage: {@code WaitCpu <istio-status-url> <istio-readiness-url> [seconds=6] [reps=3] [sidecar-log]}.
  */
@@ -102,6 +108,58 @@ public final class WaitCpu {
     }
     Stats.result("cpu.seconds", seconds);
     Stats.result("cpu.reps", reps);
+    steady(args, sidecarLog, os);
+  }
+
+  /** Where the steady-state window of one long wait starts and ends, in seconds of waiting. */
+  private static final int STEADY_FROM = 10;
+  private static final int STEADY_TO = 40;
+
+  /**
+   * What a wait costs once it has gone on for a while (a proxy stuck on its control plane): one wait with the
+   * defaults of {@value #STEADY_TO} s + 2 s, and the process CPU between its {@value #STEADY_FROM} s and
+   * {@value #STEADY_TO} s, read by a listener on the wait's progress events (once a second, on the polling thread);
+   * the sidecar's log is counted outside that window.
+   */
+  private static void steady(String[] args, Path sidecarLog, OperatingSystemMXBean os) throws IOException {
+    final long[] at = new long[4]; // cpu0, wall0, cpu1, wall1
+    final long[] polls = new long[2];
+    final Path log = sidecarLog;
+    MeshProbeListener probe =
+        new MeshProbeListener() {
+          @Override
+          public void onWaiting(Detection detection, Duration waited, String lastAnswer) {
+            try {
+              if (at[1] == 0 && waited.getSeconds() >= STEADY_FROM) {
+                polls[0] = readinessRequests(log);
+                at[0] = os.getProcessCpuTime();
+                at[1] = System.nanoTime();
+              } else if (at[3] == 0 && waited.getSeconds() >= STEADY_TO) {
+                at[2] = os.getProcessCpuTime();
+                at[3] = System.nanoTime();
+                polls[1] = readinessRequests(log);
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    try (MeshProbe p =
+        MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]).listener(probe).build()) {
+      p.awaitReady(Duration.ofSeconds(STEADY_TO + 2));
+    }
+    if (at[3] == 0) {
+      throw new IllegalStateException("the wait's progress events did not reach " + STEADY_TO + " s");
+    }
+    double wall = at[3] - at[1];
+    double pct = 100.0 * (at[2] - at[0]) / wall;
+    System.out.printf(Locale.ROOT, "steady   %.2f%% of one core from %d s to %d s of one wait%n", pct, STEADY_FROM, STEADY_TO);
+    Stats.result("cpu.steady.pct", pct);
+    Stats.result("cpu.steady.from-s", STEADY_FROM);
+    Stats.result("cpu.steady.to-s", STEADY_TO);
+    if (log != null) {
+      Stats.result("cpu.steady.polls-per-s", (polls[1] - polls[0]) * 1e9 / wall);
+    }
   }
 
   /**

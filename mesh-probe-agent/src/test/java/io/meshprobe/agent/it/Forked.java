@@ -150,7 +150,7 @@ final class Forked implements AutoCloseable {
     pb.environment().keySet().removeIf(k -> k.startsWith("MESHPROBE_") || k.equals("JAVA_TOOL_OPTIONS") || k.equals("KUBERNETES_SERVICE_HOST"));
     pb.environment().putAll(env);
     String toolOptions = pb.environment().get("JAVA_TOOL_OPTIONS");
-    if (BOOT && toolOptions != null && toolOptions.contains("-javaagent:")) {
+    if (BOOT && toolOptions != null && toolOptions.contains("-javaagent:") && toolOptions.contains(Paths.get(JAR).getFileName().toString())) {
       pb.environment().put("JAVA_TOOL_OPTIONS", bootFlag() + " " + toolOptions);
     }
     process = pb.start();

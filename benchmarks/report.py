@@ -238,7 +238,9 @@ if any(row[0].startswith("7.") and row[3] is False for row in summary):
                    "the sidecar sees no other request between the hook's end and the quit, so the time is spent "
                    "inside the JVM. The quit's path loads no class before its request (strace: connect 0.1 ms "
                    "after the app's hook thread ends, the write ~2 ms later); what is left is thread wake-ups, a "
-                   "fresh loopback connection and its exchange, which follow the host's speed." + floors))
+                   "fresh loopback connection and its exchange, which follow the host's speed. What could still go: "
+                   "opening the quit's connection while the app's hooks run, so that only the write is left after "
+                   "them." + floors))
 
 # ================================================================ render
 quick = machine.get("quick", ["0"])[0] == "1"

@@ -125,7 +125,7 @@ public final class WaitCpu {
     final long[] at = new long[4]; // cpu0, wall0, cpu1, wall1
     final long[] polls = new long[2];
     final Path log = sidecarLog;
-    MeshProbeListener probe =
+    MeshProbeListener window =
         new MeshProbeListener() {
           @Override
           public void onWaiting(Detection detection, Duration waited, String lastAnswer) {
@@ -145,7 +145,7 @@ public final class WaitCpu {
           }
         };
     try (MeshProbe p =
-        MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]).listener(probe).build()) {
+        MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]).listener(window).build()) {
       p.awaitReady(Duration.ofSeconds(STEADY_TO + 2));
     }
     if (at[3] == 0) {

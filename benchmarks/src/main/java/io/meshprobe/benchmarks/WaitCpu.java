@@ -124,28 +124,26 @@ public final class WaitCpu {
   private static void steady(String[] args, Path sidecarLog, OperatingSystemMXBean os) throws IOException {
     final long[] at = new long[4]; // cpu0, wall0, cpu1, wall1
     final long[] polls = new long[2];
-    final Path log = sidecarLog;
     MeshProbeListener window =
         new MeshProbeListener() {
           @Override
           public void onWaiting(Detection detection, Duration waited, String lastAnswer) {
             try {
               if (at[1] == 0 && waited.getSeconds() >= STEADY_FROM) {
-                polls[0] = readinessRequests(log);
+                polls[0] = readinessRequests(sidecarLog);
                 at[0] = os.getProcessCpuTime();
                 at[1] = System.nanoTime();
               } else if (at[3] == 0 && waited.getSeconds() >= STEADY_TO) {
                 at[2] = os.getProcessCpuTime();
                 at[3] = System.nanoTime();
-                polls[1] = readinessRequests(log);
+                polls[1] = readinessRequests(sidecarLog);
               }
             } catch (IOException e) {
               throw new java.io.UncheckedIOException(e);
             }
           }
         };
-    try (MeshProbe p =
-        MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]).listener(window).build()) {
+    try (MeshProbe p = probe(args).listener(window).build()) {
       p.awaitReady(Duration.ofSeconds(STEADY_TO + 2));
     }
     if (at[3] == 0) {
@@ -157,7 +155,7 @@ public final class WaitCpu {
     Stats.result("cpu.steady.pct", pct);
     Stats.result("cpu.steady.from-s", STEADY_FROM);
     Stats.result("cpu.steady.to-s", STEADY_TO);
-    if (log != null) {
+    if (sidecarLog != null) {
       Stats.result("cpu.steady.polls-per-s", (polls[1] - polls[0]) * 1e9 / wall);
     }
   }
@@ -218,9 +216,13 @@ public final class WaitCpu {
     }
   }
 
+  /** A probe of the fake Istio sidecar at {@code args[0]} (status) and {@code args[1]} (readiness). */
+  private static MeshProbe.Builder probe(String[] args) {
+    return MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]);
+  }
+
   private static WaitResult wait(String[] args, Duration interval, Duration timeout) {
-    MeshProbe.Builder b =
-        MeshProbe.builder().mesh(MeshType.ISTIO_SIDECAR).istioStatusUrl(args[0]).istioReadinessUrl(args[1]);
+    MeshProbe.Builder b = probe(args);
     if (interval != null) {
       b.waitInterval(interval);
     }

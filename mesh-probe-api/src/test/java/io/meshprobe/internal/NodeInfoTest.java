@@ -63,6 +63,29 @@ class NodeInfoTest {
     assertThatThrownBy(() -> NodeInfo.read(stream("\u00ff\u00fe garbage"))).isInstanceOf(IOException.class);
   }
 
+  @Test
+  void theReadKeepsItsLimitsAndReadsUtf8Text() throws IOException {
+    // The parser is built without a JsonFactory (NodeInfo.parser): the nesting limit still ends the read, and
+    // multi-byte UTF-8 reads as the text it encodes.
+    String deep = "{\"node\":{\"metadata\":{\"a\":" + repeat("[", 201) + repeat("]", 201) + "}}}";
+    assertThatThrownBy(() -> NodeInfo.read(utf8(deep))).isInstanceOf(IOException.class).hasMessageContaining("nesting depth");
+    NodeInfo node = NodeInfo.read(utf8("{\"node\":{\"id\":\"sidecar~10.0.0.1~caf\u00e9.ns~ns.svc\",\"metadata\":{\"K\":\"\u00fc\u20ac\"}}}"));
+    assertThat(node.id()).isEqualTo("sidecar~10.0.0.1~caf\u00e9.ns~ns.svc");
+    assertThat(node.metadata()).containsEntry("K", "\u00fc\u20ac");
+  }
+
+  private static String repeat(String s, int n) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      b.append(s);
+    }
+    return b.toString();
+  }
+
+  private static InputStream utf8(String s) {
+    return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static NodeInfo read(String fixture) throws IOException {
     try (InputStream in = Fixtures.open(fixture)) {
       return NodeInfo.read(in);

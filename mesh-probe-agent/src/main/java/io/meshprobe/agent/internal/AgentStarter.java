@@ -23,8 +23,9 @@ import javax.management.ObjectName;
  * plain socket, which no tracing agent instruments); {@code gate} patches the socket classes and starts the waiting thread; {@code off} starts a
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
- * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. The shutdown-hooks
- * patch runs on {@code mesh-probe-hooks}: from the start when {@code meshprobe.mesh} names a sidecar mesh (in parallel
+ * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. The JDK's map of
+ * shutdown hooks is read on {@code mesh-probe-hooks} ({@link ShutdownHooks}): from the start when {@code meshprobe.mesh}
+ * names a sidecar mesh (in parallel
  * with building the probe; for Istio followed by loading Jackson for the node-metadata read on {@code mesh-probe-warm}),
  * else once a sidecar is detected. Once a sidecar is detected, {@code mesh-probe-init} is started too and waits for the
  * verdict, so that the verdict (in block mode between the proxy turning ready and {@code main}) loads no class and
@@ -40,16 +41,16 @@ public final class AgentStarter {
   private final MeshProbe probe;
   private final AgentState state;
   private final JdkPatcher patcher;
-  private final ShutdownHooks.Patch hooksPatch;
+  private final ShutdownHooks.Capture hooksCapture;
   private final ExitWatch exit = new ExitWatch(Thread.currentThread());
 
-  private AgentStarter(Instrumentation inst, AgentConfig config, MeshProbe probe, JdkPatcher patcher, ShutdownHooks.Patch hooksPatch) {
+  private AgentStarter(Instrumentation inst, AgentConfig config, MeshProbe probe, JdkPatcher patcher, ShutdownHooks.Capture hooksCapture) {
     this.inst = inst;
     this.config = config;
     this.probe = probe;
     this.state = new AgentState(config, probe);
     this.patcher = patcher;
-    this.hooksPatch = hooksPatch;
+    this.hooksCapture = hooksCapture;
   }
 
   /**
@@ -91,13 +92,12 @@ public final class AgentStarter {
     inst.addTransformer(patcher, true);
     String mesh = configuredMesh();
     boolean sidecar = mesh.equals("istio") || mesh.equals("linkerd") || mesh.equals("envoy");
-    ShutdownHooks.Patch hooks = new ShutdownHooks.Patch(inst, patcher, mesh.equals("istio") ? warmNodeRead() : null);
+    ShutdownHooks.Capture hooks = new ShutdownHooks.Capture(inst, mesh.equals("istio") ? warmNodeRead() : null);
     if (config.quit != QuitRule.Policy.NEVER && sidecar) {
-      // The sidecar is known without looking: the patch (ASM, tens of ms) runs while this thread builds the probe,
-      // instead of after it, so that a short JVM does not wait for it at exit; for Istio, whose node metadata the
-      // probe reads at once and the quit needs (a native sidecar is never quit), Jackson's classes are loaded next,
-      // on a daemon thread. If the start fails later, the patch stays inert: it hands the JDK's hook map to an object
-      // nobody asks.
+      // The sidecar is known without looking: the JDK's hook map is read while this thread builds the probe, instead
+      // of after it; for Istio, whose node metadata the probe reads at once and the quit needs (a native sidecar is
+      // never quit), Jackson's classes are loaded next, on a daemon thread. If the start fails later, the map is held
+      // by an object nobody asks.
       hooks.start();
     }
     new AgentStarter(inst, config, newProbe(config), patcher, hooks).run(attached);
@@ -169,7 +169,7 @@ public final class AgentStarter {
           public void onDetected(Detection d) {
             if (d.type().hasSidecar()) {
               if (quit != null) {
-                hooksPatch.start(); // unless started in start() already
+                hooksCapture.start(); // unless started in start() already
               }
               init.start();
             }
@@ -398,7 +398,7 @@ public final class AgentStarter {
         return;
       }
     }
-    final QuitOnExit q = new QuitOnExit(state, config, exit, facts, hooksPatch);
+    final QuitOnExit q = new QuitOnExit(state, config, exit, facts, hooksCapture);
     Thread hook = new Thread(q, "mesh-probe-quit");
     try {
       hook.setContextClassLoader(null);

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * premain and even {@code new ByteBuddy().redefine()} about 0.55 s; this transformer costs a few tens of ms (the
  * lighter {@code Advice}-only form of Byte Buddy was measured too: see the agent README, "Instrumentation choice").
  *
- * <p>The exit, shutdown-hooks and meter-registry hooks are branch-free, so no stack-map frames change:
+ * <p>The exit and meter-registry hooks are branch-free, so no stack-map frames change:
  *
  * <pre>{@code
  * ((Function) System.getProperties().getOrDefault(KEY, Function.identity())).apply(argument);
@@ -48,14 +48,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *       opens</td></tr>
  *   <tr><td>{@value #EXIT}</td><td>{@code java.lang.Shutdown.exit(int)} (the status, boxed)</td><td>quit policy:
  *       exit status, signals</td></tr>
- *   <tr><td>{@value #SHUTDOWN_HOOKS}</td><td>{@code java.lang.ApplicationShutdownHooks.runHooks()} (the static
- *       map {@code hooks}, read by the injected code)</td><td>the quit waits for the app's other shutdown
- *       hooks</td></tr>
  *   <tr><td>{@value #METER_REGISTRY}</td><td>end of every {@code io.micrometer.core.instrument.MeterRegistry}
  *       constructor ({@code this})</td><td>metrics in every registry</td></tr>
  * </table>
  *
- * Caveat of storing a non-String value in the system properties: {@code Properties.store}/{@code list} on
+ * (The quit's wait for the app's other shutdown hooks needs no patch: {@link ShutdownHooks} holds the JDK's map of
+ * them.)
+ *
+ * <p>Caveat of storing a non-String value in the system properties: {@code Properties.store}/{@code list} on
  * {@code System.getProperties()} would fail on it. The connect hook is removed as soon as the gate opens (after
  * the patched classes got their original bytes back); the others are only stored when needed (a mesh is present; a
  * sidecar the JVM may quit; Micrometer is being loaded) and can be switched off ({@code meshprobe.agent.metrics=false},
@@ -66,7 +66,6 @@ final class JdkPatcher implements ClassFileTransformer {
   static final String CONNECT = "io.meshprobe.agent.hook.connect";
   static final String EXIT = "io.meshprobe.agent.hook.exit";
   static final String METER_REGISTRY = "io.meshprobe.agent.hook.meter-registry";
-  static final String SHUTDOWN_HOOKS = "io.meshprobe.agent.hook.shutdown-hooks";
   /** A plain string marker, set when the agent puts the meters into the app's Micrometer registries (the starter reads it). */
   static final String METERS_EXPORTED = "meshprobe.agent.meters";
 
@@ -80,12 +79,10 @@ final class JdkPatcher implements ClassFileTransformer {
   static final String NETTY_EPOLL_CHANNEL = "io/netty/channel/epoll/AbstractEpollChannel";
   static final String NETTY_EPOLL_SOCKET_CHANNEL = "io/netty/channel/epoll/EpollSocketChannel";
   static final String SHUTDOWN = "java/lang/Shutdown";
-  static final String APPLICATION_SHUTDOWN_HOOKS = "java/lang/ApplicationShutdownHooks";
   static final String REGISTRY = "io/micrometer/core/instrument/MeterRegistry";
 
   private volatile boolean gate;
   private volatile boolean exit;
-  private volatile boolean shutdownHooks;
   private volatile Object meterHook;
   private final Set<String> patched = ConcurrentHashMap.newKeySet();
   /** Gate-patched classes outside the JDK (Netty's), by class loader, to give them their bytes back. */
@@ -139,11 +136,6 @@ final class JdkPatcher implements ClassFileTransformer {
 
   void enableExit() {
     exit = true;
-  }
-
-  /** Patches {@code ApplicationShutdownHooks.runHooks()} (see {@link ShutdownHooks}) when it loads or is retransformed. */
-  void enableShutdownHooks() {
-    shutdownHooks = true;
   }
 
   /**
@@ -221,9 +213,6 @@ final class JdkPatcher implements ClassFileTransformer {
         }
         if (exit && className.equals(SHUTDOWN)) {
           return patch(className, bytes, EXIT);
-        }
-        if (shutdownHooks && className.equals(APPLICATION_SHUTDOWN_HOOKS)) {
-          return patch(className, bytes, SHUTDOWN_HOOKS);
         }
       } else if (gate && isNettyEpoll(className)) {
         byte[] out = PatchWriter.patch(className, bytes, CONNECT);
@@ -341,15 +330,4 @@ final class JdkPatcher implements ClassFileTransformer {
     }
     return -1;
   }
-
-  /**
-   * Whether the method is {@code ApplicationShutdownHooks.runHooks()}, whose entry hands the static map
-   * {@value #HOOKS_FIELD} to the hook (the same method and field on Java 8 to 25).
-   */
-  static boolean isRunHooks(String className, String name, String desc, boolean isStatic) {
-    return isStatic && className.equals(APPLICATION_SHUTDOWN_HOOKS) && name.equals("runHooks") && desc.equals("()V");
-  }
-
-  /** The static field of {@code ApplicationShutdownHooks} that holds the registered hooks. */
-  static final String HOOKS_FIELD = "hooks";
 }

@@ -3,7 +3,6 @@ package io.meshprobe.agent.internal;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.FieldVisitor;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -22,31 +21,10 @@ final class PatchWriter {
     final boolean frames = reader.readUnsignedShort(6) >= 50;
     reader.accept(
         new ClassVisitor(Opcodes.ASM9, writer) {
-          /** The descriptor of ApplicationShutdownHooks' static field of hooks (ASM visits fields before methods). */
-          private String hooksField;
-
-          @Override
-          public FieldVisitor visitField(int access, String name, String desc, String signature, Object value) {
-            if (key.equals(JdkPatcher.SHUTDOWN_HOOKS)
-                && name.equals(JdkPatcher.HOOKS_FIELD)
-                && (access & Opcodes.ACC_STATIC) != 0
-                && desc.startsWith("L")) {
-              hooksField = desc;
-            }
-            return super.visitField(access, name, desc, signature, value);
-          }
-
           @Override
           public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
             MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
             boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
-            if (key.equals(JdkPatcher.SHUTDOWN_HOOKS)) {
-              if (hooksField == null || !JdkPatcher.isRunHooks(className, name, desc, isStatic)) {
-                return mv;
-              }
-              changed[0] = true;
-              return new StaticAtEntry(mv, key, className, JdkPatcher.HOOKS_FIELD, hooksField);
-            }
             if (key.equals(JdkPatcher.METER_REGISTRY)) {
               if (name.equals("<init>")) {
                 changed[0] = true;
@@ -118,36 +96,6 @@ final class PatchWriter {
               } else {
                 mv.visitVarInsn(Opcodes.ALOAD, slot);
               }
-            }
-          });
-    }
-  }
-
-  /** Calls the hook first thing in the method, with the value of a static field of the class. */
-  private static final class StaticAtEntry extends MethodVisitor {
-    private final String key;
-    private final String owner;
-    private final String field;
-    private final String fieldDesc;
-
-    StaticAtEntry(MethodVisitor mv, String key, String owner, String field, String fieldDesc) {
-      super(Opcodes.ASM9, mv);
-      this.key = key;
-      this.owner = owner;
-      this.field = field;
-      this.fieldDesc = fieldDesc;
-    }
-
-    @Override
-    public void visitCode() {
-      super.visitCode();
-      emitHookCall(
-          mv,
-          key,
-          new Runnable() {
-            @Override
-            public void run() {
-              mv.visitFieldInsn(Opcodes.GETSTATIC, owner, field, fieldDesc);
             }
           });
     }

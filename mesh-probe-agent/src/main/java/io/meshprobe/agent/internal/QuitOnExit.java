@@ -20,11 +20,11 @@ final class QuitOnExit implements Runnable {
   private final ExitWatch exit;
   private final QuitRule.Facts atStart;
   private final AgentConfig config;
-  private final ShutdownHooks.Patch hooks;
+  private final ShutdownHooks.Capture hooks;
   /** Whether this JVM was ever seen listening on a TCP port (a server). */
   private volatile boolean served;
 
-  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit, QuitRule.Facts atStart, ShutdownHooks.Patch hooks) {
+  QuitOnExit(AgentState state, AgentConfig config, ExitWatch exit, QuitRule.Facts atStart, ShutdownHooks.Capture hooks) {
     this.state = state;
     this.config = config;
     this.exit = exit;

@@ -9,37 +9,37 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** How the shutdown-hooks patch is started: once, on a thread the JVM waits for, then the follow-up on a daemon. */
+/** How the read of the JDK's hook map is started: once, on a thread the JVM waits for, then the follow-up on a daemon. */
 class ShutdownHooksStartTest {
   @Test
   void startsOnceOnANonDaemonThreadAndHandsTheFollowUpToADaemon() throws Exception {
     List<String> seen = Collections.synchronizedList(new ArrayList<String>());
     CountDownLatch done = new CountDownLatch(1);
-    Thread[] patchThread = new Thread[1];
+    Thread[] readThread = new Thread[1];
     Runnable then =
         () -> {
           Thread t = Thread.currentThread();
           seen.add(t.getName() + " daemon=" + t.isDaemon() + " loader=" + t.getContextClassLoader());
           done.countDown();
         };
-    // No Instrumentation here: the patch itself fails (one debug line) and the receiver stays null, as on a JVM
-    // without retransform support; the follow-up still runs.
-    ShutdownHooks.Patch patch =
-        new ShutdownHooks.Patch(null, new JdkPatcher(), then) {
+    // No Instrumentation here: java.lang cannot be opened, so the read fails (one debug line) and nothing is held;
+    // the follow-up still runs.
+    ShutdownHooks.Capture capture =
+        new ShutdownHooks.Capture(null, then) {
           @Override
           public void run() {
-            patchThread[0] = Thread.currentThread();
+            readThread[0] = Thread.currentThread();
             super.run();
           }
         };
-    patch.start();
-    patch.start();
+    capture.start();
+    capture.start();
     assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-    patchThread[0].join(30_000);
-    assertThat(patchThread[0].getName()).isEqualTo("mesh-probe-hooks");
-    assertThat(patchThread[0].isDaemon()).as("the JVM waits for the patch").isFalse();
+    readThread[0].join(30_000);
+    assertThat(readThread[0].getName()).isEqualTo("mesh-probe-hooks");
+    assertThat(readThread[0].isDaemon()).as("the JVM waits for the read").isFalse();
     assertThat(seen).containsExactly("mesh-probe-warm daemon=true loader=null");
-    assertThat(patch.hooks()).isNull();
-    assertThat(System.getProperties()).doesNotContainKey(JdkPatcher.SHUTDOWN_HOOKS);
+    assertThat(capture.hooks()).isNull();
+    assertThat(System.getProperties()).as("the reader's hand-over key is gone").doesNotContainKey(ShutdownHooks.HOOK_MAP_READER_KEY);
   }
 }

@@ -181,12 +181,17 @@ if any(row[0].startswith("4.") and row[3] is False for row in summary):
                    "their jars again), and the manifest entry keeps a JDK 25 AOT cache from being created with the "
                    "agent attached; appending from premain prints a VM warning on every JVM. With the explicit flag, "
                    "an archive or AOT cache recorded with the same line works (and the JDK 25 cache then holds the "
-                   "agent's classes too). On JDK 25 the fast line still costs more than on 17: the agent's first JSON "
-                   "parse (Istio's node metadata, which the quit needs) initializes Jackson's `ParserMinimalBase`, "
-                   "whose `BigDecimal` constants run `java.math.BigDecimal`'s static initializer, which since "
-                   "JDK-8341470 computes 5^(2^16) by repeated squaring: ~20 ms of CPU in a cold JVM on JDK 25 "
-                   "against ~0.5 ms on 17 (timed alone), plus the C1 and C2 compilations of `BigInteger` it "
-                   "triggers."))
+                   "agent's classes too). JDK 25 costs more than 17 where the quit is on (compare `quit=never`): the "
+                   "JVM's exit waits for Istio's node metadata (the quit needs it), and the read's first JSON parse "
+                   "initializes Jackson's `ParserMinimalBase`, whose `BigDecimal` constants run "
+                   "`java.math.BigDecimal`'s static initializer, which since JDK-8341470 computes 5^(2^16) by "
+                   "repeated squaring: ~20 ms of CPU in a cold JVM on JDK 25 against ~0.5 ms on 17 (timed alone), "
+                   "plus the C1 and C2 compilations of `BigInteger` it triggers. Started earlier (at premain's "
+                   "start, beside the hook-map read) it measured no better: on 2 cores it then delays `main` instead "
+                   "of the exit. Short of dropping Jackson for that read (the project's rule is that JSON goes "
+                   "through Jackson), what is left on JDK 25 is the opt-in fast line (rows below; a JDK 25 AOT cache "
+                   "recorded with that line also holds the agent's classes: mesh-probe-agent/README.md, \"Fast "
+                   "start\")."))
 
 # ---------------------------------------------------------------- 5. status
 s5 = r("status.synthetic:5mb.median-ms")

@@ -1,6 +1,7 @@
 package io.meshprobe.agent.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
@@ -11,6 +12,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
 
 /**
  * Lets the agent's shutdown hook wait for every other application shutdown hook. The JDK runs those hooks
@@ -20,10 +23,10 @@ import java.util.function.Function;
  * from its start, so every hook is seen, also those registered before premain (another agent's) or later; at
  * shutdown its hook joins every thread in the map but its own.
  *
- * <p>How the map is read without opening {@code java.lang} to the app: on Java 9 and later, {@link
- * #HOOK_MAP_READER}, a class compiled for Java 9 and kept in the jar under {@code META-INF/versions/9}, is defined in a
- * class loader of the agent's own (parent: the boot loader) and opens {@code java.lang} to that loader's unnamed module
- * alone ({@code Instrumentation.redefineModule}), then reads the field. The app's module, which the rest of the agent
+ * <p>How the map is read without opening {@code java.lang} to the app: on Java 9 and later, {@code HookMapReader}, a
+ * class compiled for Java 9 and kept in the jar under {@code META-INF/versions/9} ({@link #HOOK_MAP_READER}), is
+ * defined in a class loader of the agent's own (parent: the boot loader) and opens {@code java.lang} to that loader's
+ * unnamed module alone ({@code Instrumentation.redefineModule}), then reads the field. The app's module, which the rest of the agent
  * shares, is not touched: {@code Object.class.getModule().isOpen("java.lang", App.class.getModule())} stays {@code
  * false}, so libraries that try {@code setAccessible} and fall back when refused behave as without the agent. On Java
  * 8 (no modules) the agent reads the field itself. This replaced a patch of {@code runHooks()} (ASM and a
@@ -37,7 +40,7 @@ import java.util.function.Function;
 final class ShutdownHooks {
   /** The class that reads the map on Java 9+, as a resource: only {@link #readMap} defines it, in its own loader. */
   static final String HOOK_MAP_READER = "/META-INF/versions/9/io/meshprobe/agent/internal/HookMapReader.class";
-  /** Where {@code HookMapReader}'s static initializer leaves its instance (its {@code KEY}). */
+  /** Where {@code HookMapReader}'s static initializer leaves its instance: its {@code KEY}, the same string. */
   static final String HOOK_MAP_READER_KEY = "io.meshprobe.agent.hook-map-reader";
 
   /**
@@ -134,15 +137,19 @@ final class ShutdownHooks {
   private static byte[] resource(String name) throws IOException {
     java.security.CodeSource source = ShutdownHooks.class.getProtectionDomain().getCodeSource();
     java.net.URL location = source == null ? null : source.getLocation();
-    if (location != null && "file".equals(location.getProtocol())) {
-      java.util.jar.JarFile jar = new java.util.jar.JarFile(java.net.URLDecoder.decode(location.getPath(), "UTF-8"), false);
+    if (location != null && "file".equals(location.getProtocol()) && location.getPath().endsWith(".jar")) {
       try {
-        java.util.zip.ZipEntry entry = jar.getEntry(name.substring(1));
-        if (entry != null) {
-          return readAll(jar.getInputStream(entry));
+        JarFile jar = new JarFile(new File(location.toURI()), false);
+        try {
+          ZipEntry entry = jar.getEntry(name.substring(1));
+          if (entry != null) {
+            return readAll(jar.getInputStream(entry));
+          }
+        } finally {
+          jar.close();
         }
-      } finally {
-        jar.close();
+      } catch (IOException | java.net.URISyntaxException | IllegalArgumentException e) {
+        // the class's loader below
       }
     }
     InputStream in = ShutdownHooks.class.getResourceAsStream(name);

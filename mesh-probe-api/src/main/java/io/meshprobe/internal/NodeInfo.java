@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class NodeInfo {
   /** What a node read accepts: deeper nesting or longer strings end the read with an error. */
-  static final StreamReadConstraints LIMITS = StreamReadConstraints.builder().maxNestingDepth(200).maxStringLength(16 << 20).build();
+  static final StreamReadConstraints LIMITS =
+      StreamReadConstraints.builder().maxNestingDepth(200).maxStringLength(16 << 20).build();
 
   /** The field-name table that every read's parser takes a child of, as a {@code JsonFactory} keeps one. */
   private static final ByteQuadsCanonicalizer NAMES = ByteQuadsCanonicalizer.createRoot();
@@ -38,14 +39,16 @@ public final class NodeInfo {
    * {@code JsonFactory} would give it, built from Jackson's public parser and context constructors rather than
    * through a {@code JsonFactory}. The node read is on the agent's start-up path (Istio's node metadata decides
    * whether the quit may be sent), and linking {@code JsonFactory} has a cold JVM load and parse every parser and
-   * generator class that its methods name: 73 Jackson classes for a read instead of 33, and ~21 ms more CPU on
-   * JDK 17 and 25 (measured 2026-12-02; agent README, "Start-up: where the time goes"). UTF-8 only, which is what
-   * Envoy and pilot-agent send (and what RFC 8259 requires between systems); closing the parser closes {@code in}.
+   * generator class that its methods name: 73 Jackson classes in the agent's hello-world instead of 37, and ~21 ms
+   * more CPU on JDK 17 and 25 (measured 2026-12-02; agent README, "Start-up: where the time goes"). UTF-8 only, which
+   * is what Envoy and pilot-agent send (and what RFC 8259 requires between systems); closing the parser closes
+   * {@code in}.
    */
   static JsonParser parser(InputStream in) {
     BufferRecycler buffers = new BufferRecycler();
     IOContext context =
-        new IOContext(LIMITS, StreamWriteConstraints.defaults(), ErrorReportConfiguration.defaults(), buffers, ContentReference.unknown(), false);
+        new IOContext(
+            LIMITS, StreamWriteConstraints.defaults(), ErrorReportConfiguration.defaults(), buffers, ContentReference.unknown(), false);
     context.setEncoding(JsonEncoding.UTF8);
     return new UTF8StreamJsonParser(
         context,
@@ -113,7 +116,8 @@ public final class NodeInfo {
   }
 
   /**
-   * Loads and links what a read needs (Jackson's parser and its context, 33 classes, most of a read's cost in a cold JVM)
+   * Loads and links what a read needs (Jackson's parser and its context, ~35 classes, most of a read's cost in a cold
+   * JVM)
    * by reading a small constant node and annotation, so that a read that follows is quick. For a thread of the agent's
    * that is idle while premain builds the probe, when the configuration names Istio (whose node the probe then always
    * reads). Never throws.

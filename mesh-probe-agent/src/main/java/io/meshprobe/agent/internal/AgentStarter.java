@@ -24,10 +24,9 @@ import javax.management.ObjectName;
  * detection thread. Before any of that, in every mode, unless this JVM can never quit: the quit hook and the main
  * thread's crash watch (a job may end at any moment, before the proxy is ready too), and the exit-status patch (only
  * for {@code meshprobe.quit.on-failure=false}) on the daemon thread {@code mesh-probe-exit-watch}. The JDK's map of
- * shutdown hooks is read on {@code mesh-probe-hooks} ({@link ShutdownHooks}): from the start when {@code meshprobe.mesh}
- * names a sidecar mesh (in parallel
- * with building the probe; for Istio followed by loading Jackson for the node-metadata read on {@code mesh-probe-warm}),
- * else once a sidecar is detected. Once a sidecar is detected, {@code mesh-probe-init} is started too and waits for the
+ * shutdown hooks is read on {@code mesh-probe-hooks} ({@link ShutdownHooks}): from the start when {@code
+ * meshprobe.mesh} names a sidecar mesh (in parallel with building the probe; for Istio followed by loading Jackson for
+ * the node-metadata read on {@code mesh-probe-warm}), else once a sidecar is detected. Once a sidecar is detected, {@code mesh-probe-init} is started too and waits for the
  * verdict, so that the verdict (in block mode between the proxy turning ready and {@code main}) loads no class and
  * starts no thread; after it: the listening ports (in block mode with the rest), the MXBean and the status report
  * {@link #DEFERRED_INIT_MILLIS} later. Without a mesh decided in premain ({@code NoMeshShortcut}), none of it. No

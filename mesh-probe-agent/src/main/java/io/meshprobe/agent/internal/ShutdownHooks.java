@@ -20,17 +20,18 @@ import java.util.zip.ZipEntry;
  * concurrently, with no order, from the map in the static field {@code java.lang.ApplicationShutdownHooks.hooks}: one
  * {@code IdentityHashMap}, created with the class and never replaced (the same field on Java 8 to 25), that {@code
  * runHooks()} iterates when shutdown starts after setting the field to {@code null}. The agent holds that same map
- * from its start, so every hook is seen, also those registered before premain (another agent's) or later; at
- * shutdown its hook joins every thread in the map but its own.
+ * (read once a sidecar is known, see {@link Capture}), so every hook is seen, also those registered before premain
+ * (another agent's) or after the read; at shutdown its hook joins every thread in the map but its own.
  *
  * <p>How the map is read without opening {@code java.lang} to the app: on Java 9 and later, {@code HookMapReader}, a
  * class compiled for Java 9 and kept in the jar under {@code META-INF/versions/9} ({@link #HOOK_MAP_READER}), is
  * defined in a class loader of the agent's own (parent: the boot loader) and opens {@code java.lang} to that loader's
- * unnamed module alone ({@code Instrumentation.redefineModule}), then reads the field. The app's module, which the rest of the agent
- * shares, is not touched: {@code Object.class.getModule().isOpen("java.lang", App.class.getModule())} stays {@code
- * false}, so libraries that try {@code setAccessible} and fall back when refused behave as without the agent. On Java
- * 8 (no modules) the agent reads the field itself. This replaced a patch of {@code runHooks()} (ASM and a
- * retransformation, ~11 ms more CPU in a cold JVM's start on JDK 17; the agent README, "Ordering" under "Quit").
+ * unnamed module alone ({@code Instrumentation.redefineModule}), then reads the field. The app's module, which the
+ * rest of the agent shares, is not touched: {@code Object.class.getModule().isOpen("java.lang",
+ * App.class.getModule())} stays {@code false}, so libraries that try {@code setAccessible} and fall back when refused
+ * behave as without the agent. On Java 8 (no modules) the agent reads the field itself. This replaced a patch of
+ * {@code runHooks()} (ASM and a retransformation, ~11 ms more CPU in a cold JVM's start on JDK 17; the agent README,
+ * "Ordering" under "Quit").
  *
  * <p>The read runs once a sidecar is known, on the agent's thread {@code mesh-probe-hooks}. That thread is not a
  * daemon: a {@code main} that returns before the map is held has the JVM wait for it. If anything fails (a JDK whose
@@ -45,9 +46,9 @@ final class ShutdownHooks {
 
   /**
    * The read, done at most once, on the agent's thread {@code mesh-probe-hooks}: from the agent's start when the
-   * configuration names a sidecar mesh ({@code meshprobe.mesh=istio|linkerd|envoy}, so that it runs while premain builds
-   * the probe), else once a sidecar is detected. That thread is not a daemon: a {@code main} that returns before the map
-   * is held has the JVM wait for it, so that the quit still waits for the app's hooks.
+   * configuration names a sidecar mesh ({@code meshprobe.mesh=istio|linkerd|envoy}, so that it runs while premain
+   * builds the probe), else once a sidecar is detected. That thread is not a daemon: a {@code main} that returns before
+   * the map is held has the JVM wait for it, so that the quit still waits for the app's hooks.
    */
   static class Capture implements Runnable {
     private final Instrumentation inst;

@@ -173,14 +173,18 @@ final class ShutdownHooks {
     }
   }
 
-  /** The class loader of {@code HookMapReader} alone; its parent is the boot loader. */
+  /**
+   * The class loader of {@code HookMapReader} alone; its parent is the boot loader. The class gets the agent's own
+   * protection domain, so that under a security manager it has the permissions the agent was granted (its {@code
+   * setAccessible} needs one), not those of a class with no code source.
+   */
   private static final class OwnLoader extends ClassLoader {
     OwnLoader() {
       super(null);
     }
 
     Class<?> define(byte[] bytes) {
-      return defineClass(null, bytes, 0, bytes.length);
+      return defineClass(null, bytes, 0, bytes.length, ShutdownHooks.class.getProtectionDomain());
     }
   }
 

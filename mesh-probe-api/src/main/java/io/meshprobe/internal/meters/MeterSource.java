@@ -25,6 +25,21 @@ public final class MeterSource implements MeshProbeListener {
   private final Map<WaitOutcome, WaitResult> waits = new EnumMap<WaitOutcome, WaitResult>(WaitOutcome.class);
   private volatile @Nullable MeshStatus status;
   private final List<Runnable> changes = new CopyOnWriteArrayList<Runnable>();
+  /** In a {@link #snapshot()} only: the probe's state, read once. */
+  private final @Nullable Frozen frozen;
+
+  /** What a snapshot answers with. */
+  private static final class Frozen {
+    final @Nullable Detection detection;
+    final boolean ready;
+    final @Nullable QuitResult quit;
+
+    Frozen(@Nullable Detection detection, boolean ready, @Nullable QuitResult quit) {
+      this.detection = detection;
+      this.ready = ready;
+      this.quit = quit;
+    }
+  }
 
   /**
    * @param startStatus whether reading the status may start the probe's background status refresh
@@ -33,10 +48,30 @@ public final class MeterSource implements MeshProbeListener {
   public MeterSource(MeshProbe probe, boolean startStatus) {
     this.probe = probe;
     this.startStatus = startStatus;
+    this.frozen = null;
     WaitResult w = probe.lastWait();
     if (w != null) {
       waits.put(w.outcome(), w);
     }
+  }
+
+  private MeterSource(MeterSource live) {
+    this.probe = live.probe;
+    this.startStatus = false;
+    this.status = live.status();
+    this.frozen = new Frozen(live.detection(), live.isReady(), live.quit());
+    for (WaitResult w : live.waits()) {
+      waits.put(w.outcome(), w);
+    }
+  }
+
+  /**
+   * The state as it is now, each part read once: what one rendering of all the meters reads, so that its series agree
+   * with each other (a status that arrives meanwhile shows in the next rendering, not in half of this one). Not a
+   * listener; {@link #onChange} on it is never called.
+   */
+  public MeterSource snapshot() {
+    return new MeterSource(this);
   }
 
   /** Runs {@code r} (on the probe's event thread) whenever a detection, wait, quit or status arrives. */
@@ -49,15 +84,18 @@ public final class MeterSource implements MeshProbeListener {
   }
 
   public @Nullable Detection detection() {
-    return probe.lastDetection();
+    Frozen f = frozen;
+    return f != null ? f.detection : probe.lastDetection();
   }
 
   public boolean isReady() {
-    return probe.isReady();
+    Frozen f = frozen;
+    return f != null ? f.ready : probe.isReady();
   }
 
   public @Nullable QuitResult quit() {
-    return probe.lastQuit();
+    Frozen f = frozen;
+    return f != null ? f.quit : probe.lastQuit();
   }
 
   /** The first wait that ended with each outcome, in outcome order. */

@@ -13,10 +13,16 @@ public final class PrometheusText {
 
   private PrometheusText() {}
 
+  /**
+   * Every meter with rows, from one {@link MeterSource#snapshot()} of {@code source}: the series of one scrape agree
+   * with each other (without it, a status arriving mid-scrape gave {@code meshprobe_mtls_mode} without {@code
+   * meshprobe_mtls_enabled}).
+   */
   public static String render(MeterSource source) {
+    MeterSource now = source.snapshot();
     StringBuilder out = new StringBuilder(2048);
     for (MeterDef def : MeterDefs.ALL) {
-      List<MeterRow> rows = def.rows(source);
+      List<MeterRow> rows = def.rows(now);
       if (rows.isEmpty()) {
         continue;
       }

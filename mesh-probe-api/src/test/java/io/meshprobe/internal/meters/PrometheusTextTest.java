@@ -67,6 +67,36 @@ class PrometheusTextTest {
     }
   }
 
+  @Test
+  void aSnapshotKeepsTheStateItWasTakenWith() throws Exception {
+    try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().log(QUIET).istioVersion("1.22.3").controlPlaneConnected(false).start();
+        MeshProbe probe =
+            MeshProbe.builder()
+                .mesh(MeshType.ISTIO_SIDECAR)
+                .istioStatusUrl(sidecar.url(SidecarPort.ISTIO_STATUS))
+                .istioReadinessUrl(sidecar.url(SidecarPort.ISTIO_READINESS))
+                .istioAdminUrl(sidecar.url(SidecarPort.ENVOY_ADMIN))
+                .build()) {
+      MeterSource source = new MeterSource(probe, false);
+      probe.addListener(source);
+      probe.awaitReady(Duration.ofSeconds(5));
+      probe.refreshStatus();
+      MeterSource before = source.snapshot();
+      String disconnected = "meshprobe_findings{code=\"controlplane-disconnected\"";
+      assertThat(PrometheusText.render(before)).contains(disconnected, "meshprobe_controlplane_connected 0.0");
+
+      sidecar.setControlPlaneConnected(true);
+      probe.refreshStatus();
+      // The live source has the new status; the snapshot, which one rendering reads throughout, still the old one.
+      assertThat(PrometheusText.render(source)).doesNotContain(disconnected).contains("meshprobe_controlplane_connected 1.0");
+      assertThat(PrometheusText.render(before)).contains(disconnected, "meshprobe_controlplane_connected 0.0");
+      assertThat(before.status()).isNotSameAs(source.status());
+      assertThat(before.isReady()).isTrue();
+      assertThat(before.detection()).isSameAs(source.detection());
+      assertThat(before.waits()).isEqualTo(source.waits());
+    }
+  }
+
   /** {@code name{k=v,...}} (labels sorted) -> value. */
   static Map<String, Double> samples(String text) {
     Map<String, Double> out = new TreeMap<>();

@@ -30,20 +30,11 @@ class PrometheusTextTest {
 
   @Test
   void sameSeriesAsAMicrometerScrape() throws Exception {
-    try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().log(QUIET).istioVersion("1.22.3").controlPlaneConnected(false).start();
-        MeshProbe probe =
-            MeshProbe.builder()
-                .mesh(MeshType.ISTIO_SIDECAR)
-                .istioStatusUrl(sidecar.url(SidecarPort.ISTIO_STATUS))
-                .istioReadinessUrl(sidecar.url(SidecarPort.ISTIO_READINESS))
-                .istioAdminUrl(sidecar.url(SidecarPort.ENVOY_ADMIN))
-                .build()) {
+    try (FakeSidecar sidecar = disconnectedIstio();
+        MeshProbe probe = probe(sidecar)) {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       new MeshProbeMetrics(probe).bindTo(registry);
-      MeterSource source = new MeterSource(probe, false);
-      probe.addListener(source);
-      probe.awaitReady(Duration.ofSeconds(5));
-      probe.refreshStatus();
+      MeterSource source = readyWithStatus(probe);
 
       String micrometer = registry.scrape();
       String ours = PrometheusText.render(source);
@@ -69,18 +60,9 @@ class PrometheusTextTest {
 
   @Test
   void aSnapshotKeepsTheStateItWasTakenWith() throws Exception {
-    try (FakeSidecar sidecar = FakeSidecar.istio().freePorts().log(QUIET).istioVersion("1.22.3").controlPlaneConnected(false).start();
-        MeshProbe probe =
-            MeshProbe.builder()
-                .mesh(MeshType.ISTIO_SIDECAR)
-                .istioStatusUrl(sidecar.url(SidecarPort.ISTIO_STATUS))
-                .istioReadinessUrl(sidecar.url(SidecarPort.ISTIO_READINESS))
-                .istioAdminUrl(sidecar.url(SidecarPort.ENVOY_ADMIN))
-                .build()) {
-      MeterSource source = new MeterSource(probe, false);
-      probe.addListener(source);
-      probe.awaitReady(Duration.ofSeconds(5));
-      probe.refreshStatus();
+    try (FakeSidecar sidecar = disconnectedIstio();
+        MeshProbe probe = probe(sidecar)) {
+      MeterSource source = readyWithStatus(probe);
       MeterSource before = source.snapshot();
       String disconnected = "meshprobe_findings{code=\"controlplane-disconnected\"";
       assertThat(PrometheusText.render(before)).contains(disconnected, "meshprobe_controlplane_connected 0.0");
@@ -95,6 +77,28 @@ class PrometheusTextTest {
       assertThat(before.detection()).isSameAs(source.detection());
       assertThat(before.waits()).isEqualTo(source.waits());
     }
+  }
+
+  private static FakeSidecar disconnectedIstio() {
+    return FakeSidecar.istio().freePorts().log(QUIET).istioVersion("1.22.3").controlPlaneConnected(false).start();
+  }
+
+  private static MeshProbe probe(FakeSidecar sidecar) {
+    return MeshProbe.builder()
+        .mesh(MeshType.ISTIO_SIDECAR)
+        .istioStatusUrl(sidecar.url(SidecarPort.ISTIO_STATUS))
+        .istioReadinessUrl(sidecar.url(SidecarPort.ISTIO_READINESS))
+        .istioAdminUrl(sidecar.url(SidecarPort.ENVOY_ADMIN))
+        .build();
+  }
+
+  /** A meter source listening to {@code probe}, once the proxy is ready and a status has been read. */
+  private static MeterSource readyWithStatus(MeshProbe probe) {
+    MeterSource source = new MeterSource(probe, false);
+    probe.addListener(source);
+    probe.awaitReady(Duration.ofSeconds(5));
+    probe.refreshStatus();
+    return source;
   }
 
   /** {@code name{k=v,...}} (labels sorted) -> value. */

@@ -14,8 +14,11 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Builders of probes isolated from this machine: no system properties, no environment, no /proc, every URL chosen. */
-final class ProbeFixture {
+/**
+ * Builders of probes isolated from this machine: no system properties, no environment, no /proc, every URL chosen.
+ * Public for the tests of the library's other packages.
+ */
+public final class ProbeFixture {
   private ProbeFixture() {}
 
   /** A probe whose every admin URL points at a port where nothing listens. */
@@ -42,7 +45,7 @@ final class ProbeFixture {
   }
 
   /** A probe aimed at a fake sidecar's ports. */
-  static MeshProbe.Builder aimedAt(FakeSidecar sidecar) {
+  public static MeshProbe.Builder aimedAt(FakeSidecar sidecar) {
     MeshProbe.Builder b = isolated();
     switch (sidecar.personality()) {
       case ISTIO:

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshprobe.MeshProbe;
 import io.meshprobe.MeshType;
+import io.meshprobe.ProbeFixture;
 import io.meshprobe.micrometer.MeshProbeMetrics;
 import io.meshprobe.testkit.FakeSidecar;
-import io.meshprobe.testkit.SidecarPort;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.OutputStream;
@@ -84,12 +84,7 @@ class PrometheusTextTest {
   }
 
   private static MeshProbe probe(FakeSidecar sidecar) {
-    return MeshProbe.builder()
-        .mesh(MeshType.ISTIO_SIDECAR)
-        .istioStatusUrl(sidecar.url(SidecarPort.ISTIO_STATUS))
-        .istioReadinessUrl(sidecar.url(SidecarPort.ISTIO_READINESS))
-        .istioAdminUrl(sidecar.url(SidecarPort.ENVOY_ADMIN))
-        .build();
+    return ProbeFixture.aimedAt(sidecar).mesh(MeshType.ISTIO_SIDECAR).build();
   }
 
   /** A meter source listening to {@code probe}, once the proxy is ready and a status has been read. */

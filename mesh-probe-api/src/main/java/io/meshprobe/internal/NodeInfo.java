@@ -117,10 +117,9 @@ public final class NodeInfo {
 
   /**
    * Loads and links what a read needs (Jackson's parser and its context, ~35 classes, most of a read's cost in a cold
-   * JVM)
-   * by reading a small constant node and annotation, so that a read that follows is quick. For a thread of the agent's
-   * that is idle while premain builds the probe, when the configuration names Istio (whose node the probe then always
-   * reads). Never throws.
+   * JVM) by reading a small constant node and annotation, so that a read that follows is quick. For a thread of the
+   * agent's that is idle while premain builds the probe, when the configuration names Istio (whose node the probe then
+   * always reads). Never throws.
    */
   public static void warm() {
     try {
